@@ -1,0 +1,1 @@
+"""The corpus: seed pairs, augmentation, formats and validation."""

@@ -1,0 +1,52 @@
+"""Numbers as people write them in a request: 50, 五十, 两百, 一百五十, 二百五, 1千, 2万, 1.5千."""
+from __future__ import annotations
+
+import re
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+           "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万"
+
+# One number: Arabic (optionally with a Chinese multiplier) or a run of Chinese numerals.
+NUMBER = rf"(?:\d+(?:\.\d+)?\s*[千万kK]?|[{CN_NUM_CHARS}]+)"
+_MIXED = re.compile(r"^(\d+(?:\.\d+)?)\s*([千万kK]?)$")
+
+
+def _chinese_to_int(s: str) -> int:
+    """Positional Chinese numerals, with the spoken short forms (二百五 = 250, 一千二 = 1200).
+
+    >>> [_chinese_to_int(x) for x in ["五十", "两百", "一百五十", "二百五", "十五", "一百零五", "三万五"]]
+    [50, 200, 150, 250, 15, 105, 35000]
+    """
+    total, section, digit, last_unit, zero_after_unit = 0, 0, None, 1, False
+    for ch in s:
+        if ch in _DIGITS:
+            if _DIGITS[ch] == 0:
+                zero_after_unit = True
+            digit = _DIGITS[ch]
+        elif ch in _UNITS:
+            section += (1 if digit is None else digit) * _UNITS[ch]
+            digit, last_unit, zero_after_unit = None, _UNITS[ch], False
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit, last_unit, zero_after_unit = 0, None, 10000, False
+    if digit:
+        # A trailing digit right after a unit is one place lower: 二百五 → 250, 三万五 → 35000.
+        short_form = last_unit >= 100 and not zero_after_unit
+        section += digit * (last_unit // 10) if short_form else digit
+    return total + section
+
+
+def parse_number(s: str) -> int:
+    """Any written number → int.
+
+    >>> [parse_number(x) for x in ["50", "1千", "2万", "1.5千", "二百五", "两百", "百"]]
+    [50, 1000, 20000, 1500, 250, 200, 100]
+    """
+    s = s.strip()
+    m = _MIXED.match(s)
+    if m:
+        value = float(m.group(1)) * {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10000}[m.group(2)]
+        return round(value)
+    return _chinese_to_int(s)
