@@ -1,0 +1,111 @@
+"""Per-token tables: what each vocabulary entry adds to the contract's counts, computed once per tokenizer.
+
+The controller reads these as tensors, so masking a 150k vocabulary costs a few vector operations a step.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import torch
+
+from hesui.length import count_chars, count_han
+from hesui.length.count import SENTENCE_ENDERS
+
+CLOSERS = "”’）》」』】\"')"  # may follow a sentence ender without reopening the sentence
+CLAUSE_MARKS = "，、；：,;:"
+# Scripts a Chinese answer never needs; the base model drifts into Korean without this guard.
+_FOREIGN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f"
+                      "\u0e00-\u0e7f\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]")
+# Markup and half-width punctuation: a Chinese text uses full-width marks (half-width ones count 0 字, so they
+# could also pad a text without lengthening it). Digits' companions . : % - stay allowed ("8:00", "2.5").
+_MARKUP = re.compile(r"[!-,/;-@\[-`{-~【】]")
+
+
+@dataclass
+class TokenTable:
+    pieces: list[str]
+    chars: torch.Tensor  # int: 字 the piece adds (an upper bound; a split UTF-8 byte counts 1)
+    han: torch.Tensor  # int: Han characters the piece adds (same upper bound)
+    ends_sentence: torch.Tensor  # bool: the piece ends a sentence (。！？… possibly then a closing quote)
+    clause_end: torch.Tensor  # bool: the piece ends with ，、；：
+    newline: torch.Tensor  # bool: the piece holds a newline
+    only_han: torch.Tensor  # bool: nothing but Han characters (verse and couplet lines)
+    foreign: torch.Tensor  # bool: foreign script, markup or half-width punctuation, banned for a Chinese request
+    symbol: torch.Tensor  # bool: emoji and other symbols: allowed, but a Chinese text is not a row of them
+    special: torch.Tensor  # bool: control tokens (never generated as text)
+    ascii_word: torch.Tensor  # bool: holds ASCII letters
+    newline_id: int
+    ender_ids: list[int]  # "。", "！", "？" — where a wrapped-up sentence may end
+    comma_id: int  # "，"
+    eos_ids: list[int]
+
+
+def _byte_decoder() -> dict[str, int]:
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    return {u: b for b, u in bytes_to_unicode().items()}
+
+
+def _piece_texts(tokenizer) -> tuple[list[str], set[int]]:
+    """Each id's text as it would appear in the output; split UTF-8 bytes become U+FFFD."""
+    bd = _byte_decoder()
+    special = set(tokenizer.all_special_ids) | set(getattr(tokenizer, "added_tokens_decoder", {}) or {})
+    vocab_size = max(len(tokenizer), getattr(tokenizer, "vocab_size", 0))
+    texts = []
+    for tok in tokenizer.convert_ids_to_tokens(list(range(vocab_size))):
+        if tok is None:
+            texts.append("")
+        elif all(ch in bd for ch in tok):
+            texts.append(bytes(bd[ch] for ch in tok).decode("utf-8", errors="replace"))
+        else:  # a tokenizer that is not byte-level (e.g. sentencepiece): good enough for counting
+            texts.append(tok.replace("▁", " "))
+    return texts, special
+
+
+def _is_symbol(ch: str) -> bool:
+    """Not Han, not a CJK mark, not ASCII, not space: emoji, dingbats, box drawing…"""
+    from hesui.length.count import CJK_PUNCT, is_han
+
+    return not (ch.isascii() or ch.isspace() or is_han(ch) or ch in CJK_PUNCT or ch == "\ufffd")
+
+
+def _ends_sentence(piece: str) -> bool:
+    core = piece.rstrip().rstrip(CLOSERS)
+    return bool(core) and core[-1] in SENTENCE_ENDERS
+
+
+def build_token_table(tokenizer, eos_ids: list[int], vocab_size: int | None = None) -> TokenTable:
+    texts, special = _piece_texts(tokenizer)
+    n = max(len(texts), vocab_size or 0)
+    texts += [""] * (n - len(texts))
+
+    def column(fn, dtype=torch.bool):
+        return torch.tensor([fn(i, t) for i, t in enumerate(texts)], dtype=dtype)
+
+    unknown = "\ufffd"
+    table = TokenTable(
+        pieces=texts,
+        chars=column(lambda i, t: count_chars(t), torch.int32),  # U+FFFD counts 1 already
+        han=column(lambda i, t: count_han(t) + t.count(unknown), torch.int32),
+        ends_sentence=column(lambda i, t: _ends_sentence(t)),
+        clause_end=column(lambda i, t: bool(t.rstrip()) and t.rstrip()[-1] in CLAUSE_MARKS),
+        newline=column(lambda i, t: "\n" in t),
+        only_han=column(lambda i, t: bool(t) and count_han(t) + t.count(unknown) == len(t)),
+        foreign=column(lambda i, t: bool(_FOREIGN.search(t) or _MARKUP.search(t))),
+        symbol=column(lambda i, t: any(_is_symbol(c) for c in t)),
+        special=column(lambda i, t: i in special or i >= len(tokenizer)),
+        ascii_word=column(lambda i, t: any(c.isascii() and c.isalpha() for c in t)),
+        newline_id=_single_id(tokenizer, "\n"),
+        ender_ids=[_single_id(tokenizer, p) for p in "。！？"],
+        comma_id=_single_id(tokenizer, "，"),
+        eos_ids=list(eos_ids),
+    )
+    return table
+
+
+def _single_id(tokenizer, text: str) -> int:
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    if len(ids) != 1:
+        raise ValueError(f"tokenizer has no single token for {text!r}")
+    return ids[0]

@@ -1,0 +1,1 @@
+"""Where models come from (registry) and how a request becomes a prompt (chat)."""
