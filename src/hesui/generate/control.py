@@ -24,6 +24,7 @@ from .tokens import TokenTable
 NEG = float("-inf")
 ASCII_PENALTY = 4.0  # logits; English words stay possible ("Happy New Year") but rare
 SYMBOL_PENALTY = 3.0  # logits; an emoji may close a greeting, a row of them is not one
+PARAGRAPH_STRETCH = 1.3  # a paragraph may run this far past its share before it must close
 MIN_PARAGRAPH = 20  # 字; shorter blocks read as a broken line, not a paragraph
 NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a full stop
 
@@ -126,19 +127,42 @@ class LengthController(LogitsProcessor):
         t, p = self.table, self.plan
         banned = self.base_ban.clone()
         for b in p.budgets:
-            banned |= _over_budget(t, b, s.count(b.unit))
-        if p.paragraph_budget:
-            banned |= _over_budget(t, p.paragraph_budget, _count(s.paragraph_text, p.paragraph_budget.unit))
+            banned |= _over(t, b.unit, b.hard_hi, s.count(b.unit))
         if not self._can_end(s):
             banned |= self.eos_mask
+        banned |= self._paragraph_bans(s)
+        if p.sentences:
+            banned |= self._sentence_bans(s)
+        return banned
+
+    def _paragraph_bans(self, s: DecodeState) -> torch.Tensor:
+        t, p = self.table, self.plan
+        banned = torch.zeros_like(t.newline)
+        par_chars = _count(s.paragraph_text, "char")
+        if p.paragraph_budget:
+            b = p.paragraph_budget
+            banned |= _over(t, b.unit, b.hard_hi, _count(s.paragraph_text, b.unit))
+        target = p.paragraph_target
+        if target and p.paragraphs and s.paragraphs < p.paragraphs[0]:
+            banned |= _over(t, "char", int(PARAGRAPH_STRETCH * target), par_chars)  # close it, then break
         if s.at_paragraph_start or (p.paragraphs and s.paragraphs >= p.paragraphs[1]):
             banned |= t.newline  # no blank paragraphs, none past the asked count
-        elif not p.paragraphs and not (s.ended and _count(s.paragraph_text, "char") >= MIN_PARAGRAPH):
-            banned |= t.newline  # a new paragraph only after a full stop, and not after a fragment
-        elif p.paragraph_target and _count(s.paragraph_text, "char") < 0.5 * p.paragraph_target:
+        elif target and par_chars < 0.5 * target:
             banned |= t.newline  # keep paragraphs of a similar size
-        if p.sentences and s.sentences_done + 1 >= p.sentences[1] and not self._budgets_reached(s):
-            banned |= t.ends_sentence  # the last allowed sentence may not close before the length is there
+        elif not p.paragraphs and not (s.ended and par_chars >= MIN_PARAGRAPH):
+            banned |= t.newline  # a new paragraph only after a full stop, and not after a fragment
+        return banned
+
+    def _sentence_bans(self, s: DecodeState) -> torch.Tensor:
+        t, p = self.table, self.plan
+        banned = torch.zeros_like(t.newline)
+        last = s.sentences_done + 1 >= p.sentences[1]
+        if last:
+            banned |= t.has_ender & ~t.ends_sentence  # "。我" would open a sentence past the count
+            if not self._budgets_reached(s):
+                banned |= t.has_ender  # the last sentence may not close before the length is there
+        elif _count(s.text[len(s._closed_part()):], "char") >= p.sentence_cap:
+            banned |= ~t.ends_sentence  # a sentence this long must close so the others fit
         return banned
 
     def _budgets_reached(self, s: DecodeState) -> bool:
@@ -197,11 +221,11 @@ class LengthController(LogitsProcessor):
         return ~self.table.only_han | (self.table.han > room) | self.base_ban
 
 
-def _over_budget(t: TokenTable, b: Budget, count: int) -> torch.Tensor:
+def _over(t: TokenTable, unit: str, hard_hi: int, count: int) -> torch.Tensor:
     """Pieces that would pass the upper bound; for 字, one is kept back for the closing mark."""
-    delta = t.chars if b.unit == "char" else t.han
-    room = b.hard_hi - count
-    reserve = 1 if b.unit == "char" else 0
+    delta = t.chars if unit == "char" else t.han
+    room = hard_hi - count
+    reserve = 1 if unit == "char" else 0
     return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
 
 

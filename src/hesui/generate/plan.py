@@ -73,10 +73,19 @@ class Plan:
     @property
     def paragraph_target(self) -> int | None:
         """Characters per paragraph to aim for when a paragraph count is asked for."""
-        if not self.paragraphs or not self.text_budgets:
+        if not self.paragraphs:
             return None
-        b = self.text_budgets[0]
+        if self.paragraph_budget:
+            return self.paragraph_budget.aim_lo
+        b = self.budgets[0]
         return max(10, (b.aim_lo + b.aim_hi) // 2 // self.paragraphs[0])
+
+    @property
+    def sentence_cap(self) -> int | None:
+        """The most 字 a sentence may run before it must close, when a sentence count is asked for."""
+        if not self.sentences:
+            return None
+        return max(8, self.budgets[0].aim_hi // self.sentences[0])
 
 
 def make_plan(spec: Spec) -> Plan:

@@ -17,6 +17,7 @@ CLAUSE_MARKS = "，、；：,;:"
 # Scripts a Chinese answer never needs; the base model drifts into Korean without this guard.
 _FOREIGN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f"
                       "\u0e00-\u0e7f\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]")
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # never text: banned like control tokens
 # Markup and half-width punctuation: a Chinese text uses full-width marks (half-width ones count 0 字, so they
 # could also pad a text without lengthening it). Digits' companions . : % - stay allowed ("8:00", "2.5").
 _MARKUP = re.compile(r"[!-,/;-@\[-`{-~【】]")
@@ -28,6 +29,7 @@ class TokenTable:
     chars: torch.Tensor  # int: 字 the piece adds (an upper bound; a split UTF-8 byte counts 1)
     han: torch.Tensor  # int: Han characters the piece adds (same upper bound)
     ends_sentence: torch.Tensor  # bool: the piece ends a sentence (。！？… possibly then a closing quote)
+    has_ender: torch.Tensor  # bool: 。！？… anywhere in the piece ("。\n" and "。我" close a sentence too)
     clause_end: torch.Tensor  # bool: the piece ends with ，、；：
     newline: torch.Tensor  # bool: the piece holds a newline
     only_han: torch.Tensor  # bool: nothing but Han characters (verse and couplet lines)
@@ -89,12 +91,13 @@ def build_token_table(tokenizer, eos_ids: list[int], vocab_size: int | None = No
         chars=column(lambda i, t: count_chars(t), torch.int32),  # U+FFFD counts 1 already
         han=column(lambda i, t: count_han(t) + t.count(unknown), torch.int32),
         ends_sentence=column(lambda i, t: _ends_sentence(t)),
+        has_ender=column(lambda i, t: any(ch in SENTENCE_ENDERS for ch in t)),
         clause_end=column(lambda i, t: bool(t.rstrip()) and t.rstrip()[-1] in CLAUSE_MARKS),
         newline=column(lambda i, t: "\n" in t),
         only_han=column(lambda i, t: bool(t) and count_han(t) + t.count(unknown) == len(t)),
         foreign=column(lambda i, t: bool(_FOREIGN.search(t) or _MARKUP.search(t))),
         symbol=column(lambda i, t: any(_is_symbol(c) for c in t)),
-        special=column(lambda i, t: i in special or i >= len(tokenizer)),
+        special=column(lambda i, t: i in special or i >= len(tokenizer) or bool(_CONTROL.search(t))),
         ascii_word=column(lambda i, t: any(c.isascii() and c.isalpha() for c in t)),
         newline_id=_single_id(tokenizer, "\n"),
         ender_ids=[_single_id(tokenizer, p) for p in "。！？"],

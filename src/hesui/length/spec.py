@@ -81,10 +81,12 @@ _DASH = "到|至|-|~|～|—|－|–"
 _RANGE = re.compile(
     rf"(?:在\s*)?{_NUM}(?P<a>{NUMBER})\s*(?:个?字|个?汉字)?\s*(?:{_DASH}|和|与)\s*(?P<b>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}"
 )
+# Spoken approximations: 两三段 (2–3), 三四十字 (30–40), 两三百字 (200–300), 三五句 (3–5).
+_APPROX = re.compile(rf"(?<![{CN_NUM_CHARS}])(?P<a>[一二两三四五六七八])(?P<b>[二三四五六七八九])(?P<mult>[十百千]?)\s*{_UNIT}")
 _SINGLE = re.compile(rf"{_PREFIX}\s*{_NUM}(?P<n>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}")
 _PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各)?\s*(?P<body>.{{0,6}}?{NUMBER}\s*(?:个)?(?:汉字|字)(?:以内|之内|以下|以上|左右|上下|内)?)")
 
-_COUPLET = re.compile(rf"(?:(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)")
+_COUPLET = re.compile(rf"(?:(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)(?!欢)")  # not 新春联欢会
 _COUPLET_PER_LINE = re.compile(rf"(?:上下联|上联和下联|上联下联|上下两联|每边)\s*各?\s*(?:为|是)?\s*(?P<n>{NUMBER})\s*(?:个)?(?:汉?字|言)")
 _VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗)")
 _VERSE_YAN = re.compile(r"(?P<n>五|七|5|7)\s*言")
@@ -147,6 +149,14 @@ def _range(m: re.Match) -> Constraint:
     return Constraint("range", _UNIT_OF[m["unit"]], a, b, None)
 
 
+def _approx(m: re.Match) -> Constraint | None:
+    a, b = parse_number(m["a"]), parse_number(m["b"])
+    if not a < b <= a + 2:  # 二三 and 三五 are spoken ranges; "九二" is not
+        return None
+    mult = parse_number(m["mult"]) if m["mult"] else 1
+    return Constraint("range", _UNIT_OF[m["unit"]], a * mult, b * mult, None)
+
+
 def _per_piece(m: re.Match) -> Constraint | None:
     inner = _SINGLE.search(m["body"])
     if inner is None:
@@ -204,7 +214,7 @@ def parse(text: str) -> Spec:
     constraints, words = _poem(text, taken)
     is_poem = bool(constraints)
     found: list[tuple[int, Constraint, str]] = []  # (position, constraint, words), sorted below
-    for pattern, build in ((_PER, _per_piece), (_RANGE, _range), (_SINGLE, _single)):
+    for pattern, build in ((_PER, _per_piece), (_RANGE, _range), (_APPROX, _approx), (_SINGLE, _single)):
         for m in pattern.finditer(text):
             if _overlaps(m.span(), taken) or (c := build(m)) is None:
                 continue
@@ -213,10 +223,19 @@ def parse(text: str) -> Spec:
                 continue  # "四行" restating a poem's shape
             found.append((m.start(), c, m.group(0).strip()))
     found.sort(key=lambda f: f[0])
+    found = _drop_measure_word_paragraph(found)
     constraints += [c for _, c, _ in found]
     words += [w for _, _, w in found]
     check(constraints)
     return Spec(constraints, " ".join(words))
+
+
+def _drop_measure_word_paragraph(found: list[tuple[int, Constraint, str]]) -> list[tuple[int, Constraint, str]]:
+    """"分三段写一段寄语": the 一段 is the measure word "a piece of", not a second paragraph count."""
+    counts = [c for _, c, _ in found if c.unit == "paragraph" and c.per is None]
+    if len(counts) < 2:
+        return found
+    return [f for f in found if not (f[1].unit == "paragraph" and f[1].per is None and f[1].target == 1)]
 
 
 def check(constraints: list[Constraint]) -> None:

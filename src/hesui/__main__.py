@@ -1,0 +1,3 @@
+from hesui.cli import main
+
+raise SystemExit(main())

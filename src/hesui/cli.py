@@ -1,0 +1,126 @@
+"""The hesui command line: one table of subcommands, each a thin wrapper over an importable function.
+
+Errors a user can fix (a bad request, a missing model part, a malformed file) print one line and exit 2;
+nothing here prints a traceback for them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable
+
+from hesui.length import LengthSpecError, parse
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem with the user's input or set-up; printed as one line, exit code 2."""
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+# --- hesui parse --------------------------------------------------------------------------------------
+
+def cmd_parse(args) -> int:
+    try:
+        spec = parse(args.text)
+    except LengthSpecError as e:
+        raise UserError(str(e)) from None
+    if args.json:
+        _print_json(spec.to_dict())
+    elif not spec.constraints:
+        print("no length constraint")
+    else:
+        for c in spec.constraints:
+            per = f" per {c.per}" if c.per else ""
+            print(f"{c.kind:8} {c.unit:9} lo={c.lo} hi={c.hi} target={c.target}{per}")
+        print(f"from: {spec.source}")
+    return 0
+
+
+def add_parse(sub) -> None:
+    p = sub.add_parser("parse", help="show the length constraints hesui reads in a request",
+                       description="Print the length constraints in TEXT (../shared/LENGTH_RULES.md).")
+    p.add_argument("text", help='the request, e.g. "给领导写不超过80字的拜年短信"')
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_parse)
+
+
+# --- hesui write --------------------------------------------------------------------------------------
+
+def cmd_write(args) -> int:
+    from hesui.generate.engine import SamplingConfig, TransformersEngine, check_request
+    from hesui.model.registry import ModelError
+
+    try:
+        check_request(args.prompt)  # fail before the model loads
+        config = SamplingConfig(temperature=args.temperature, n_candidates=args.n_candidates,
+                                seed=args.seed, control=not args.no_control)
+        engine = TransformersEngine.load(args.model, args.adapter)
+        answer = engine.write(args.prompt, config)
+    except (ValueError, ModelError) as e:
+        raise UserError(str(e)) from None
+    if args.json:
+        _print_json(answer.to_dict())
+    else:
+        print(answer.text)
+    if answer.ok is False:
+        print(f"hesui: no answer met the length after {answer.attempts} attempt(s) of "
+              f"{config.n_candidates if config.control else 1}; this is the closest", file=sys.stderr)
+    elif answer.attempts > 1:
+        print(f"hesui: met the length on attempt {answer.attempts}", file=sys.stderr)
+    return 0
+
+
+def add_write(sub) -> None:
+    p = sub.add_parser("write", help="write a New Year text that meets the length in the request",
+                       description="Write the text a request asks for; the length it states is met by construction "
+                                   "(counted as ../shared/LENGTH_RULES.md says) and verified.")
+    p.add_argument("prompt", help='the request, e.g. "给领导写一条不超过80字的拜年短信"')
+    p.add_argument("--json", action="store_true", help="print text, counts, constraints, verdict and timing as JSON")
+    p.add_argument("--model", help="a local Hugging Face model directory or a .gguf file (default: the embedded base)")
+    p.add_argument("--adapter", help="a PEFT (LoRA) adapter directory to apply")
+    p.add_argument("--seed", type=int, help="random seed, for a repeatable answer")
+    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 is greedy (default 0.8)")
+    p.add_argument("--n-candidates", type=int, default=4,
+                   help="candidates sampled in one batch; the best that meets the length is kept (default 4)")
+    p.add_argument("--no-control", action="store_true",
+                   help="the plain model: no length steering, one sample (for comparison)")
+    p.set_defaults(func=cmd_write)
+
+
+# --- the table ----------------------------------------------------------------------------------------
+
+COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hesui", description="Chinese New Year copy that obeys the length you ask for.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"hesui: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("hesui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

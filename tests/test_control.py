@@ -1,0 +1,78 @@
+"""The controller meets every kind of bound even on a random model (which knows nothing of length)."""
+from __future__ import annotations
+
+import pytest
+
+from hesui.generate.engine import SamplingConfig
+from hesui.length import count, lines, measured, parse, paragraphs, sentences, strict, verse_lines
+
+REQUESTS = [
+    # (request, what it exercises)
+    ("写一条50字以内的拜年短信", "max"),
+    ("给领导写不超过80字的拜年短信", "max, 不超过"),
+    ("少于30字的祝福", "strict max"),
+    ("写一段不少于60字的祝福", "min"),
+    ("超过40字的朋友圈文案", "strict min"),
+    ("写100字左右的贺词", "about"),
+    ("写一篇120字的短文", "bare N > 20 → about"),
+    ("用八个字祝福老师", "exact han"),
+    ("30到50字的拜年语", "range"),
+    ("用一句话祝福同事", "one sentence"),
+    ("用三句话给同学拜年", "three sentences"),
+    ("分三段写一段新年寄语，一共150字左右", "paragraphs with total"),
+    ("分两段，每段不超过40字", "per-paragraph max"),
+    ("写一副七言春联", "couplet"),
+    ("上下联各五个字的春联", "couplet, five"),
+    ("写一首五言绝句", "verse, five"),
+    ("写一首七言律诗", "verse, eight lines"),
+    ("20个汉字以内的红包留言", "han max"),
+]
+
+
+@pytest.mark.parametrize("request_text,what", REQUESTS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_model_meets_every_bound(tiny_engine, request_text, what, seed):
+    spec = parse(request_text)
+    answer = tiny_engine.write(request_text, SamplingConfig(seed=seed, n_candidates=2, max_attempts=2))
+    got = {c.unit: measured(answer.text, c) for c in spec.constraints}
+    assert strict(answer.text, spec.constraints), f"{what}: counted {got} for {spec.to_dict()}"
+    assert answer.ok is True
+
+
+def test_answer_never_ends_mid_sentence(tiny_engine):
+    answer = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=3, n_candidates=1, max_attempts=1))
+    assert answer.text.rstrip("”’）》」")[-1] in "。！？"
+    assert 45 <= count(answer.text) <= 50  # eos_from = ceil(0.9 × 50); never past 50
+
+
+def test_couplet_is_two_lines_and_a_heng_pi(tiny_engine):
+    answer = tiny_engine.write("写一副七言春联", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
+    rows = answer.text.split("\n")
+    assert [count(r, "han") for r in rows] == [7, 7, 4]
+    assert verse_lines(answer.text, couplet=True) == rows[:2]
+
+
+def test_verse_lines_end_in_comma_then_full_stop(tiny_engine):
+    answer = tiny_engine.write("写一首五言绝句", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
+    rows = answer.text.split("\n")
+    assert [r[-1] for r in rows] == ["，", "。", "，", "。"]
+    assert [count(r, "han") for r in rows] == [5, 5, 5, 5]
+
+
+def test_no_control_is_the_plain_model(tiny_engine):
+    answer = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, control=False))
+    assert answer.attempts == 1
+    assert answer.ok == strict(answer.text, parse("写一条50字以内的拜年短信").constraints)
+
+
+def test_chinese_request_gets_no_foreign_script(tiny_engine):
+    answer = tiny_engine.write("写100字左右的贺词", SamplingConfig(seed=5, n_candidates=1, max_attempts=1))
+    assert not any("\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in answer.text)
+    assert not any(ch in "*#`" for ch in answer.text)
+
+
+def test_to_dict_has_the_documented_fields(tiny_engine):
+    d = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, n_candidates=1)).to_dict()
+    assert set(d) == {"text", "count", "constraints", "ok", "attempts", "seconds", "tokens"}
+    assert set(d["count"]) == {"char", "han", "sentence", "paragraph"}
+    assert d["count"]["char"] == count(d["text"])
