@@ -127,6 +127,11 @@ CASES = [
     ("给面馆写一副对联，上下联各五个字，带横批", [("couplet", "line", 2, 2, 2), ("couplet", "han", 5, 5, 5, "line")]),
     ("七字春联", [("couplet", "line", 2, 2, 2), ("couplet", "han", 7, 7, 7, "line")]),
     ("帮我写对联", [("couplet", "line", 2, 2, 2), ("couplet", "han", 7, 7, 7, "line")]),
+    ("写一副春联，不超过20字", [("couplet", "line", 2, 2, 2), ("couplet", "han", 7, 7, 7, "line"),
+                               ("max", "char", None, 20, 20)]),  # 一副 marks a couplet to write
+    ("写一篇200字左右的作文，题目是《贴春联》", [("about", "char", 180, 220, 200)]),  # a title, not a couplet
+    ("写一篇作文，写爷爷贴春联，300字左右", [("about", "char", 270, 330, 300)]),  # the topic of an essay
+    ("写一首五言绝句，写爷爷写春联的场景", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 5, 5, "line")]),
     # --- verse
     ("写一首五言绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 5, 5, "line")]),
     ("七言绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 7, 7, 7, "line")]),
@@ -143,6 +148,7 @@ CASES = [
     ("第一次带女朋友回家", []),
     ("第一段写家人", []),
     ("第三句要押韵", []),
+    ("别把这四个字直接写出来", []),  # 这四个字 points at words, it is no length
     ("给领导写拜年短信", []),
     ("", []),
     ("2026年给50岁的老师写80字以内的祝福", [("max", "char", None, 80, 80)]),

@@ -75,7 +75,7 @@ _ABOUT_WORDS = "大约|大概|差不多|约莫|约"
 _PREFIX = f"(?P<pre>{_MAX_WORDS}|{_STRICT_MAX_WORDS}|{_MIN_WORDS}|{_STRICT_MIN_WORDS}|{_ABOUT_WORDS})?"
 _SUFFIX = "(?P<suf>以内|之内|以下|以上|左右|上下|之间|内)?"
 _UNIT = "(?P<ge>个)?(?P<unit>汉字|字|句话|句|段话|段落|段|行)"
-_NUM = rf"(?<!第)(?<![\d.{CN_NUM_CHARS}])"  # a number, not an ordinal and not the tail of a longer one
+_NUM = rf"(?<![第这那])(?<![\d.{CN_NUM_CHARS}])"  # not an ordinal, not "这四个字", not the tail of a number
 _DASH = "到|至|-|~|～|—|－|–"
 
 _RANGE = re.compile(
@@ -169,7 +169,10 @@ def _poem(text: str, taken: list[tuple[int, int]]) -> tuple[list[Constraint], li
     """Couplet and verse constraints: a line count plus Han per line."""
     found: list[Constraint] = []
     words: list[str] = []
+    verse = _VERSE.search(text)
     for m in _COUPLET.finditer(text):
+        if verse or _is_topic(text, m):
+            continue
         per_line = _COUPLET_PER_LINE.search(text)
         n = parse_number(per_line["n"]) if per_line else parse_number(m["n"]) if m["n"] else 7
         for span_match in (m, per_line):
@@ -197,6 +200,14 @@ def _poem(text: str, taken: list[tuple[int, int]]) -> tuple[list[Constraint], li
             words.append(m.group(0))
             found.append(Constraint("verse", "han", n, n, n, per="line"))
     return found, words
+
+
+def _is_topic(text: str, m: re.Match) -> bool:
+    """春联 as the subject of another text ("作文《贴春联》", "写爷爷贴春联的200字短文"), not a couplet to write."""
+    if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
+        return True  # inside a title
+    shaped = m["n"] or "副" in text[max(0, m.start() - 3):m.start()] or _COUPLET_PER_LINE.search(text)
+    return not shaped and bool(re.search(r"\d{2,}\s*个?字|[十百千]\s*个?字|作文|短文|散文|文章", text))
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
