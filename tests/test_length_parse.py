@@ -131,6 +131,7 @@ CASES = [
                                ("max", "char", None, 20, 20)]),  # 一副 marks a couplet to write
     ("写一篇200字左右的作文，题目是《贴春联》", [("about", "char", 180, 220, 200)]),  # a title, not a couplet
     ("写一篇作文，写爷爷贴春联，300字左右", [("about", "char", 270, 330, 300)]),  # the topic of an essay
+    ("今年春联是我自己写的，发朋友圈，写三句话", [("exact", "sentence", 3, 3, 3)]),  # a caption about one
     ("写一首五言绝句，写爷爷写春联的场景", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 5, 5, "line")]),
     # --- verse
     ("写一首五言绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 5, 5, "line")]),

@@ -207,7 +207,8 @@ def _is_topic(text: str, m: re.Match) -> bool:
     if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
         return True  # inside a title
     shaped = m["n"] or "副" in text[max(0, m.start() - 3):m.start()] or _COUPLET_PER_LINE.search(text)
-    return not shaped and bool(re.search(r"\d{2,}\s*个?字|[十百千]\s*个?字|作文|短文|散文|文章", text))
+    other_text = r"\d{2,}\s*个?字|[十百千]\s*个?字|句话|作文|短文|散文|文章|朋友圈|文案|短信|祝福语"
+    return not shaped and bool(re.search(other_text, text))
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:

@@ -1,0 +1,1 @@
+"""Evaluation: pure metric functions, LLM-as-judge scoring, and reports."""
