@@ -137,6 +137,8 @@ CASES = [
     ("写一首五言绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 5, 5, "line")]),
     ("七言绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 7, 7, 7, "line")]),
     ("一首七言律诗", [("verse", "line", 8, 8, 8), ("verse", "han", 7, 7, 7, "line")]),
+    ("来首七绝", [("verse", "line", 4, 4, 4), ("verse", "han", 7, 7, 7, "line")]),  # the short names
+    ("一首五律", [("verse", "line", 8, 8, 8), ("verse", "han", 5, 5, 5, "line")]),
     ("五言律诗", [("verse", "line", 8, 8, 8), ("verse", "han", 5, 5, 5, "line")]),
     ("写一首绝句", [("verse", "line", 4, 4, 4), ("verse", "han", 5, 7, None, "line")]),  # either form
     ("写一首七言诗", [("verse", "han", 7, 7, 7, "line")]),

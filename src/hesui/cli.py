@@ -93,9 +93,76 @@ def add_write(sub) -> None:
     p.set_defaults(func=cmd_write)
 
 
+# --- hesui data build | validate | convert --------------------------------------------------------------
+
+def cmd_data_build(args) -> int:
+    from pathlib import Path
+
+    from hesui.data.build import build
+
+    report = build(Path(args.out), seed=args.seed)
+    print(report.summary())
+    print(f"wrote {args.out}/train.jsonl, dev.jsonl, test.jsonl, stats.md and charts")
+    return 0
+
+
+def cmd_data_validate(args) -> int:
+    from pathlib import Path
+
+    from hesui.data.validate import validate_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"no such file: {args.file}")
+    n, problems = validate_file(path)
+    for p in problems:
+        print(f"{args.file}: {p}")
+    print(f"{args.file}: {n} records, {len(problems)} bad", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_data_convert(args) -> int:
+    from pathlib import Path
+
+    from hesui.data.formats import FormatError, convert
+
+    if not Path(args.src).is_file():
+        raise UserError(f"no such file: {args.src}")
+    try:
+        n = convert(Path(args.src), args.src_format, Path(args.dst), args.dst_format)
+    except FormatError as e:
+        print(e, file=sys.stderr)
+        raise UserError(f"{args.src} is not valid {args.src_format} jsonl (bad lines above); nothing written") from None
+    print(f"converted {n} records: {args.src} ({args.src_format}) → {args.dst} ({args.dst_format})")
+    return 0
+
+
+def add_data(sub) -> None:
+    from hesui.data.formats import FORMATS
+
+    p = sub.add_parser("data", help="build, validate and convert training data",
+                       description="The corpus: build the train/dev/test splits from the seed pairs, validate "
+                                   "records against the length contract, convert between formats.")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    b = dsub.add_parser("build", help="write train/dev/test jsonl, stats.md and charts from the seed corpus")
+    b.add_argument("--out", default="data", help="output directory (default: data/)")
+    b.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same files (default 0)")
+    b.set_defaults(func=cmd_data_build)
+    v = dsub.add_parser("validate", help="check every record of a canonical jsonl file; exit 1 if any is bad")
+    v.add_argument("file")
+    v.set_defaults(func=cmd_data_validate)
+    c = dsub.add_parser("convert", help="convert jsonl between canonical, qianfan, messages and alpaca",
+                        description="Import or export: e.g. hesui data convert my.jsonl --from qianfan out.jsonl")
+    c.add_argument("src")
+    c.add_argument("dst")
+    c.add_argument("--from", dest="src_format", choices=FORMATS, default="canonical", help="format of SRC")
+    c.add_argument("--to", dest="dst_format", choices=FORMATS, default="canonical", help="format of DST")
+    c.set_defaults(func=cmd_data_convert)
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
-COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write}
+COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write, "data": add_data}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,3 +50,29 @@ def parse_number(s: str) -> int:
         value = float(m.group(1)) * {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10000}[m.group(2)]
         return round(value)
     return _chinese_to_int(s)
+
+
+_CN = "零一二三四五六七八九"
+
+
+def to_chinese(n: int) -> str:
+    """An int as a person writes it in Chinese, for n < 10000 (two hundred as 两百).
+
+    >>> [to_chinese(x) for x in (8, 10, 15, 50, 120, 200, 250, 305, 1000)]
+    ['八', '十', '十五', '五十', '一百二十', '两百', '两百五十', '三百零五', '一千']
+    """
+    if not 0 < n < 10000:
+        raise ValueError(f"{n} is out of range")
+    if n < 20:
+        return ("十" + (_CN[n - 10] if n > 10 else "")) if n >= 10 else _CN[n]
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += ("两" if digit == 2 and unit in "百千" and unit else _CN[digit]) + unit
+    return out

@@ -88,7 +88,7 @@ _PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各)?\s*(?P<body>.
 
 _COUPLET = re.compile(rf"(?:(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)(?!欢)")  # not 新春联欢会
 _COUPLET_PER_LINE = re.compile(rf"(?:上下联|上联和下联|上联下联|上下两联|每边)\s*各?\s*(?:为|是)?\s*(?P<n>{NUMBER})\s*(?:个)?(?:汉?字|言)")
-_VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗)")
+_VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗)|(?P<n2>五|七)(?P<short>绝|律)(?![对师])")
 _VERSE_YAN = re.compile(r"(?P<n>五|七|5|7)\s*言")
 
 _UNIT_OF = {"汉字": "han", "字": "char", "句话": "sentence", "句": "sentence",
@@ -182,12 +182,12 @@ def _poem(text: str, taken: list[tuple[int, int]]) -> tuple[list[Constraint], li
         found += [Constraint("couplet", "line", 2, 2, 2), Constraint("couplet", "han", n, n, n, per="line")]
         break  # one couplet per request
     for m in _VERSE.finditer(text):
-        n_lines = 4 if m["what"] == "绝句" else 8
+        n_lines = 4 if (m["what"] or m["short"]) in ("绝句", "绝") else 8  # 七绝 / 五律 are the short names
         taken.append(m.span())
         words.append(m.group(0))
         found.append(Constraint("verse", "line", n_lines, n_lines, n_lines))
-        if m["n"]:
-            n = parse_number(m["n"])
+        if m["n"] or m["n2"]:
+            n = parse_number(m["n"] or m["n2"])
             found.append(Constraint("verse", "han", n, n, n, per="line"))
         else:  # a 绝句 with no 言 given: either form is right
             found.append(Constraint("verse", "han", 5, 7, None, per="line"))
