@@ -160,9 +160,120 @@ def add_data(sub) -> None:
     c.set_defaults(func=cmd_data_convert)
 
 
+# --- hesui eval | compare ------------------------------------------------------------------------------
+
+def _command_line(argv: list[str]) -> str:
+    import shlex
+
+    return "hesui " + " ".join(shlex.quote(a) for a in argv)
+
+
+def cmd_eval(args) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from hesui.evaluate.run import EvalConfig, evaluate
+    from hesui.generate.engine import TransformersEngine
+    from hesui.model.registry import ModelError
+
+    try:
+        cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=args.adapter,
+                         control=not (args.no_control or args.base_only), limit=args.limit, batch=args.batch,
+                         n_candidates=args.n_candidates, command=_command_line(args.argv))
+        from hesui.evaluate.run import load_items
+
+        load_items(Path(cfg.data), cfg.limit)  # a bad file fails before the model loads
+        engine = TransformersEngine.load(cfg.model, None if args.base_only else cfg.adapter)
+        metrics = evaluate(engine, cfg, progress=tqdm)
+    except (ValueError, ModelError) as e:
+        raise UserError(str(e)) from None
+    if args.judge_url or args.judge_model:
+        _judge(args, Path(cfg.out))
+    o = metrics["overall"]
+    print(f"{o['n']} requests: strict {_pct(o['strict'])}, qianfan {_num(o['qianfan'])}, "
+          f"lifebench {_num(o['lifebench'], 1)}; wrote {cfg.out}/metrics.json, samples.jsonl, report.md")
+    return 0
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+def _num(x, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _judge(args, out) -> None:
+    import json
+
+    from hesui.evaluate.judge import JudgeError, judge_rows
+
+    rows = [json.loads(l) for l in (out / "samples.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    try:
+        scores = judge_rows(rows, args.judge_url, args.judge_model)
+    except JudgeError as e:
+        print(f"hesui: judge scoring skipped: {e}", file=sys.stderr)
+        return
+    (out / "judge.json").write_text(json.dumps({"aggregate": scores, "rows": rows}, ensure_ascii=False, indent=1),
+                                    encoding="utf-8")
+    print(f"judge: mean {_num(scores['mean'], 2)} (std {_num(scores['std'], 2)}, median {scores['median']}) over "
+          f"{scores['scored']} of {scores['n']}; {scores['failed']} failed, {scores['unreadable']} unreadable")
+
+
+def add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="score one setting over a file of requests (length, BLEU/ROUGE, judge)",
+                       description="Answer every request in --data and write metrics.json, samples.jsonl and "
+                                   "report.md to --out. Interrupted runs resume where they stopped.")
+    p.add_argument("--data", required=True, help="canonical jsonl (e.g. data/test.jsonl) or a .txt of requests")
+    p.add_argument("--model", help="a HF model directory or .gguf file (default: the embedded base)")
+    p.add_argument("--adapter", help="a PEFT adapter directory")
+    p.add_argument("--base-only", action="store_true", help="the plain base model: no adapter, no controller")
+    p.add_argument("--no-control", action="store_true", help="no length controller (one plain sample)")
+    p.add_argument("--limit", type=int, help="only the first N requests")
+    p.add_argument("--batch", type=int, default=4, help="requests decoded together (default 4)")
+    p.add_argument("--n-candidates", type=int, default=4, help="candidates per request with the controller")
+    p.add_argument("--out", default="reports/eval", help="run directory (default reports/eval)")
+    p.add_argument("--judge-url", help="an OpenAI-compatible endpoint for judge scores (key: HESUI_JUDGE_API_KEY)")
+    p.add_argument("--judge-model", help="the judge model's name at that endpoint")
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_compare(args) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from hesui.evaluate.compare import compare, parse_setting
+    from hesui.model.registry import ModelError
+
+    try:
+        settings = [parse_setting(s) for s in args.settings]
+        out = compare(settings, data=args.data, limit=args.limit, out=Path(args.out or f"reports/{args.name}"),
+                      command=_command_line(args.argv), with_general=args.general, progress=tqdm)
+    except (ValueError, ModelError) as e:
+        raise UserError(str(e)) from None
+    print(f"wrote {out}/index.html and {out}/report.md")
+    return 0
+
+
+def add_compare(sub) -> None:
+    p = sub.add_parser("compare", help="settings side by side: metrics, charts, every sample with ✓/✗",
+                       description="Each SETTING is base, control, adapter=DIR, model=PATH (add :nocontrol to "
+                                   "drop the controller), or an existing eval run directory.")
+    p.add_argument("settings", nargs="+", metavar="SETTING")
+    p.add_argument("--data", help="requests to evaluate settings on (canonical jsonl or .txt)")
+    p.add_argument("--limit", type=int, help="only the first N requests")
+    p.add_argument("--name", default="compare", help="report name: reports/NAME/ (default compare)")
+    p.add_argument("--out", help="report directory (overrides --name)")
+    p.add_argument("--general", action="store_true", help="also run the general-ability check for each setting")
+    p.set_defaults(func=cmd_compare)
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
-COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write, "data": add_data}
+COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write, "data": add_data, "eval": add_eval,
+                                 "compare": add_compare}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
+    args.argv = argv
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

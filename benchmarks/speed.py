@@ -1,0 +1,89 @@
+"""Decode speed, time to first token, and the time to write a 50-字 greeting, on the default model.
+
+    python benchmarks/speed.py [--runs 5]
+
+Medians over --runs repetitions (the machine is shared and noisy). Compares plain bf16 weights with the int8
+weight-only layers hesui decodes with (hesui/generate/quant.py). Writes benchmarks/results/speed.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+from _common import RESULTS, median
+from transformers import DynamicCache
+
+from hesui.generate.engine import SamplingConfig, TransformersEngine
+from hesui.length import count
+from hesui.model.chat import build_messages, render_prompt
+from hesui.length import parse
+
+PROMPT = "给同事写一条50字以内的拜年短信"
+STEPS = 48
+
+
+def prompt_ids(engine, batch: int) -> torch.Tensor:
+    text = render_prompt(engine.tokenizer, build_messages(PROMPT, parse(PROMPT)))
+    return engine.tokenizer([text] * batch, return_tensors="pt").input_ids
+
+
+@torch.inference_mode()
+def decode_rate(engine, batch: int) -> float:
+    """Tokens per second over STEPS greedy steps after the prompt (all rows counted)."""
+    model, ids = engine.model, prompt_ids(engine, batch)
+    cache = DynamicCache()
+    nxt = model(input_ids=ids, past_key_values=cache, use_cache=True).logits[:, -1:].argmax(-1)
+    start = time.perf_counter()
+    for _ in range(STEPS):
+        nxt = model(input_ids=nxt, past_key_values=cache, use_cache=True).logits[:, -1:].argmax(-1)
+    return batch * STEPS / (time.perf_counter() - start)
+
+
+@torch.inference_mode()
+def first_token_seconds(engine) -> float:
+    ids = prompt_ids(engine, 1)
+    start = time.perf_counter()
+    engine.model(input_ids=ids, use_cache=True).logits[:, -1].argmax(-1)
+    return time.perf_counter() - start
+
+
+def greeting(engine, seed: int) -> tuple[float, int, bool]:
+    answer = engine.write(PROMPT, SamplingConfig(seed=seed))
+    return answer.seconds, count(answer.text), bool(answer.ok)
+
+
+def measure(engine, runs: int, with_greeting: bool) -> dict:
+    out = {
+        "decode_tokens_per_s_batch1": median([decode_rate(engine, 1) for _ in range(runs)]),
+        "decode_tokens_per_s_batch8": median([decode_rate(engine, 8) for _ in range(runs)]),
+        "first_token_s": median([first_token_seconds(engine) for _ in range(runs)]),
+    }
+    if with_greeting:
+        results = [greeting(engine, seed) for seed in range(runs)]
+        out["greeting_50_s"] = median([r[0] for r in results])
+        out["greeting_50_chars"] = [r[1] for r in results]
+        out["greeting_50_ok"] = sum(r[2] for r in results)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    torch.set_num_threads(torch.get_num_threads())
+    results = {"runs": args.runs, "threads": torch.get_num_threads()}
+    results["bf16"] = measure(TransformersEngine.load(int8=False), args.runs, with_greeting=False)
+    results["int8"] = measure(TransformersEngine.load(), args.runs, with_greeting=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    for name in ("bf16", "int8"):
+        r = results[name]
+        print(f"{name}: decode {r['decode_tokens_per_s_batch1']:.1f} tok/s (batch 1), "
+              f"{r['decode_tokens_per_s_batch8']:.1f} tok/s (batch 8), first token {r['first_token_s']:.2f} s")
+    print(f"50-字 greeting: {results['int8']['greeting_50_s']:.2f} s median, lengths {results['int8']['greeting_50_chars']}")
+
+
+if __name__ == "__main__":
+    main()
