@@ -26,7 +26,11 @@ ASCII_PENALTY = 4.0  # logits; English words stay possible ("Happy New Year") bu
 SYMBOL_PENALTY = 3.0  # logits; an emoji may close a greeting, a row of them is not one
 PARAGRAPH_STRETCH = 1.3  # a paragraph may run this far past its share before it must close
 MIN_PARAGRAPH = 20  # 字; shorter blocks read as a broken line, not a paragraph
-NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a full stop
+NEWLINE_NUDGE = 2.0
+NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
+LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
+LOOP_SPAN = 6  # 字: a run this long is not written twice
+LOOP_CHECK = 20  # only the likeliest pieces are checked, which is all the sampler would draw from  # logits; long unconstrained texts get paragraphs after a full stop
 
 
 class LengthController(LogitsProcessor):
@@ -48,7 +52,7 @@ class LengthController(LogitsProcessor):
     def perfect(self, row: int) -> bool:
         """The row ended by itself inside the aimed window: no other candidate can beat it."""
         s, p = self.states[row], self.plans[row]
-        return (s.finished and not s.cut and s.ended
+        return (s.finished and natural_end(s) and s.ended
                 and all(b.aim_lo <= s.count(b.unit) <= b.aim_hi for b in p.text_budgets))
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -63,6 +67,9 @@ class LengthController(LogitsProcessor):
                 state.finished = True
                 continue
             state.update(self.tokenizer.decode(generated, skip_special_tokens=True))
+            if state.ended:
+                state.end_logprob = state.stop_logprob
+            state.stop_logprob = torch.log_softmax(scores[row].float(), -1)[self.table.ender_ids[:2]].max().item()
             self.plan = self.plans[row]
             scores[row] = self._steer(state, scores[row])
         return scores
@@ -83,11 +90,23 @@ class LengthController(LogitsProcessor):
             self._wrap_up(s, logits, banned)
             self._nudge_paragraphs(s, logits)
         logits[banned] = NEG
+        if not self.plan.poem:
+            self._block_repeats(s, logits)
         if not s.cut and not s.ended and torch.isinf(logits[~self.table.ends_sentence[:vocab]]).all():
             s.cut = True  # only a closing mark fits: the model did not choose to stop here
         if torch.isinf(logits).all():  # every rule at once leaves nothing: close the sentence
             logits[self.table.ender_ids + self.table.eos_ids] = 0.0
         return logits
+
+    def _block_repeats(self, s: DecodeState, logits: torch.Tensor) -> None:
+        """Ban a likely piece that would write a LOOP_SPAN-字 run the text already holds (loops, parroting)."""
+        text = "".join(s.text.split())
+        if len(text) < LOOP_SPAN:
+            return
+        for i in logits.topk(LOOP_CHECK).indices.tolist():
+            tail = (text + "".join(self.table.pieces[i].split()))[-LOOP_SPAN:]
+            if len(tail) == LOOP_SPAN and tail in text and tail != text[-LOOP_SPAN:]:
+                logits[i] = NEG
 
     # --- prose ----------------------------------------------------------------------------------------
     def _can_end(self, s: DecodeState) -> bool:
@@ -188,6 +207,11 @@ class LengthController(LogitsProcessor):
         if lift > 0:
             logits[stops] += lift
         banned |= self.table.clause_end
+        # Soft landing: the nearer the bound, the likelier a full stop, so the model closes at a word boundary
+        # of its choosing instead of being cut by the reserve rule at the last 字.
+        b = min(p.budgets, key=lambda b: b.hard_hi - s.count(b.unit))
+        span = max(1, b.hard_hi - 1 - b.wrap_from)
+        logits[stops] += LANDING_PUSH * min(1.0, max(0.0, (s.count(b.unit) - b.wrap_from) / span))
 
     def _nudge_paragraphs(self, s: DecodeState, logits: torch.Tensor) -> None:
         if self.plan.paragraphs or not s.ended:
@@ -227,6 +251,11 @@ def _over(t: TokenTable, unit: str, hard_hi: int, count: int) -> torch.Tensor:
     room = hard_hi - count
     reserve = 1 if unit == "char" else 0
     return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
+
+
+def natural_end(s: DecodeState) -> bool:
+    """The model itself would have closed the text about where it closed (not cut, not pushed hard)."""
+    return not s.cut and s.end_logprob >= NATURAL_END_LOGPROB
 
 
 class StopWhenPerfect(StoppingCriteria):

@@ -18,7 +18,7 @@ from hesui.length import Spec, count_all, count_han, lifebench, parse, qianfan, 
 from hesui.model import registry
 from hesui.model.chat import build_messages, render_prompt
 
-from .control import LengthController, SampleTopK, StopWhenPerfect
+from .control import LengthController, SampleTopK, StopWhenPerfect, natural_end
 from .plan import Plan, make_plan, max_new_tokens
 from .quant import quantize_int8
 from .tokens import TokenTable, build_token_table
@@ -83,7 +83,7 @@ CUT_COST = 0.3  # in Qianfan score: a sentence closed where the model paused bea
 class Sample:
     text: str
     tokens: int
-    cut: bool = False  # the controller had to force the final full stop
+    cut: bool = False  # the final full stop was forced or pushed where the model would not have put it
 
 
 def rank_key(sample: Sample, spec: Spec) -> tuple:
@@ -184,7 +184,7 @@ class TransformersEngine:
             n_tokens = next((k + 1 for k, t in enumerate(row) if t in self.eos_ids), len(row))
             text = self.tokenizer.decode(row[:n_tokens], skip_special_tokens=True).strip()
             unfinished = controller is not None and not controller.states[r].finished and n_tokens == len(row)
-            cut = controller is not None and (controller.states[r].cut or unfinished)
+            cut = controller is not None and (unfinished or not natural_end(controller.states[r]))
             samples.append(Sample(text, n_tokens, cut))
         return [samples[i * n:(i + 1) * n] for i in range(len(requests))]
 

@@ -27,6 +27,8 @@ class DecodeState:
     paragraphs: int = 0  # non-empty paragraphs, the open one included
     finished: bool = False
     cut: bool = False  # the budget ran out mid-sentence and a full stop was forced in
+    stop_logprob: float = 0.0  # the model's own log-probability (before steering) of 。！ at the last step
+    end_logprob: float = 0.0  # …of the full stop that closed the text so far: low means the end was pushed
 
     def update(self, text: str) -> None:
         """Move to ``text`` (the whole answer so far), counting only what changed where possible."""

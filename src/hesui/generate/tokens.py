@@ -17,6 +17,7 @@ CLAUSE_MARKS = "，、；：,;:"
 # Scripts a Chinese answer never needs; the base model drifts into Korean without this guard.
 _FOREIGN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f"
                       "\u0e00-\u0e7f\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]")
+_SPACE = re.compile("[ \t\u3000]")  # counts 0 字: a Chinese text padded with spaces is not longer
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # never text: banned like control tokens
 # Markup and half-width punctuation: a Chinese text uses full-width marks (half-width ones count 0 字, so they
 # could also pad a text without lengthening it). Digits' companions . : % - stay allowed ("8:00", "2.5").
@@ -95,7 +96,7 @@ def build_token_table(tokenizer, eos_ids: list[int], vocab_size: int | None = No
         clause_end=column(lambda i, t: bool(t.rstrip()) and t.rstrip()[-1] in CLAUSE_MARKS),
         newline=column(lambda i, t: "\n" in t),
         only_han=column(lambda i, t: bool(t) and count_han(t) + t.count(unknown) == len(t)),
-        foreign=column(lambda i, t: bool(_FOREIGN.search(t) or _MARKUP.search(t))),
+        foreign=column(lambda i, t: bool(_FOREIGN.search(t) or _MARKUP.search(t) or _SPACE.search(t))),
         symbol=column(lambda i, t: any(_is_symbol(c) for c in t)),
         special=column(lambda i, t: i in special or i >= len(tokenizer) or bool(_CONTROL.search(t))),
         ascii_word=column(lambda i, t: any(c.isascii() and c.isalpha() for c in t)),
