@@ -15,7 +15,7 @@ from _common import RESULTS, dev_prompts
 
 from hesui.evaluate.metrics import chinese_share, has_loop
 from hesui.generate.engine import SamplingConfig, TransformersEngine
-from hesui.length import parse, qianfan
+from hesui.length import qianfan
 
 
 def run(engine, prompts: list[str], control: bool) -> list[dict]:

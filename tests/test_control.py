@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from hesui.generate.engine import SamplingConfig
-from hesui.length import count, lines, measured, parse, paragraphs, sentences, strict, verse_lines
+from hesui.length import count, measured, parse, strict, verse_lines
 
 REQUESTS = [
     # (request, what it exercises)

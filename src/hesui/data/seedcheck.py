@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from hesui.length import LengthSpecError, count_all, measured, parse, strict
+from hesui.length import LengthSpecError, measured, parse, strict
 
 SEED_FIELDS = {"id", "scenario", "tone", "request", "response"}
 

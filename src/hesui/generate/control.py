@@ -17,7 +17,7 @@ from transformers import LogitsProcessor, StoppingCriteria
 from hesui.length import count as _count
 from hesui.length import count_han
 
-from .plan import Budget, Plan
+from .plan import Plan
 from .state import DecodeState
 from .tokens import TokenTable
 
@@ -26,11 +26,11 @@ ASCII_PENALTY = 4.0  # logits; English words stay possible ("Happy New Year") bu
 SYMBOL_PENALTY = 3.0  # logits; an emoji may close a greeting, a row of them is not one
 PARAGRAPH_STRETCH = 1.3  # a paragraph may run this far past its share before it must close
 MIN_PARAGRAPH = 20  # 字; shorter blocks read as a broken line, not a paragraph
-NEWLINE_NUDGE = 2.0
+NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a full stop
 NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
 LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
 LOOP_SPAN = 6  # 字: a run this long is not written twice
-LOOP_CHECK = 20  # only the likeliest pieces are checked, which is all the sampler would draw from  # logits; long unconstrained texts get paragraphs after a full stop
+LOOP_CHECK = 20  # only the likeliest pieces are checked: the sampler draws from the head anyway
 
 
 class LengthController(LogitsProcessor):
@@ -104,8 +104,8 @@ class LengthController(LogitsProcessor):
         if len(text) < LOOP_SPAN:
             return
         for i in logits.topk(LOOP_CHECK).indices.tolist():
-            tail = (text + "".join(self.table.pieces[i].split()))[-LOOP_SPAN:]
-            if len(tail) == LOOP_SPAN and tail in text and tail != text[-LOOP_SPAN:]:
+            piece = "".join(self.table.pieces[i].split())
+            if piece and (text + piece)[-LOOP_SPAN:] in text:  # an earlier occurrence of the new run
                 logits[i] = NEG
 
     # --- prose ----------------------------------------------------------------------------------------

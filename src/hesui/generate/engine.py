@@ -5,21 +5,20 @@ LM that transformers can load (the embedded GGUF default, a HF directory, plus a
 """
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import torch
-from transformers import (AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessorList,
-                          StoppingCriteriaList,                           TemperatureLogitsWarper, TopPLogitsWarper)
+from transformers import (AutoTokenizer, GenerationConfig, LogitsProcessorList,
+                          StoppingCriteriaList)
 
 from hesui.length import Spec, count_all, count_han, lifebench, parse, qianfan, strict
 from hesui.model import registry
 from hesui.model.chat import build_messages, render_prompt
 
 from .control import LengthController, SampleTopK, StopWhenPerfect, natural_end
-from .plan import Plan, make_plan, max_new_tokens
+from .plan import make_plan, max_new_tokens
 from .quant import quantize_int8
 from .tokens import TokenTable, build_token_table
 

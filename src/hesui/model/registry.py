@@ -122,7 +122,8 @@ def load_weights(source: ModelSource):
     dtype = torch.bfloat16
     if source.gguf_file is None:
         return AutoModelForCausalLM.from_pretrained(source.directory, dtype=dtype)
-    converted = source.directory / (Path(source.gguf_file).stem + ".hf")
+    gguf = source.directory / source.gguf_file
+    converted = cache_dir() / "converted" / f"{gguf.stem}-{gguf.stat().st_size}"  # never beside the user's file
     if (converted / "config.json").is_file():
         return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype)
     print(f"hesui: converting {source.gguf_file} (once)…", file=sys.stderr, flush=True)
@@ -138,7 +139,7 @@ def _save_plain(model, target: Path) -> None:
     """Save a dequantized GGUF model as an ordinary checkpoint (transformers refuses while it is marked GGUF)."""
     import shutil
 
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.config.quantization_config = None
     for attr in ("hf_quantizer", "quantization_method"):
