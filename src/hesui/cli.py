@@ -68,9 +68,11 @@ def cmd_write(args) -> int:
         _print_json(answer.to_dict())
     else:
         print(answer.text)
-    if answer.ok is False:
-        print(f"hesui: no answer met the length after {answer.attempts} attempt(s) of "
-              f"{config.n_candidates if config.control else 1}; this is the closest", file=sys.stderr)
+    if answer.ok is False and not config.control:
+        print("hesui: the plain model (--no-control) missed the length", file=sys.stderr)
+    elif answer.ok is False:
+        print(f"hesui: no answer met the length after {answer.attempts} round(s) of {config.n_candidates} "
+              f"candidates; this is the closest", file=sys.stderr)
     elif answer.attempts > 1:
         print(f"hesui: met the length on attempt {answer.attempts}", file=sys.stderr)
     return 0

@@ -24,6 +24,7 @@ from .tokens import TokenTable
 NEG = float("-inf")
 ASCII_PENALTY = 4.0  # logits; English words stay possible ("Happy New Year") but rare
 SYMBOL_PENALTY = 3.0  # logits; an emoji may close a greeting, a row of them is not one
+PARAGRAPH_BREAK = 0.8  # of its share of the total, a paragraph may end at the next full stop
 PARAGRAPH_STRETCH = 1.3  # a paragraph may run this far past its share before it must close
 MIN_PARAGRAPH = 20  # 字; shorter blocks read as a broken line, not a paragraph
 NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a full stop
@@ -137,8 +138,10 @@ class LengthController(LogitsProcessor):
             return self.table.eos_ids[0]
         p = self.plan
         if p.paragraphs and s.ended and s.paragraphs < p.paragraphs[0]:
-            target = p.paragraph_target or (p.paragraph_budget.aim_lo if p.paragraph_budget else None)
-            if target and _count(s.paragraph_text, "char") >= 0.8 * target:
+            pb = p.paragraph_budget
+            if pb and _count(s.paragraph_text, pb.unit) >= pb.eos_from:
+                return self.table.newline_id
+            if not pb and _count(s.paragraph_text, "char") >= PARAGRAPH_BREAK * p.paragraph_target:
                 return self.table.newline_id
         return None
 
@@ -187,19 +190,27 @@ class LengthController(LogitsProcessor):
     def _budgets_reached(self, s: DecodeState) -> bool:
         return all(s.count(b.unit) + 1 >= b.eos_from for b in self.plan.budgets)
 
-    def _wrap_up(self, s: DecodeState, logits: torch.Tensor, banned: torch.Tensor) -> None:
-        """Once an end would pass, a pause becomes an end: a comma's weight moves to 。！？.
+    def _measured_budgets(self, s: DecodeState) -> list[tuple[Budget, int]]:
+        """Each budget in force with its current count: the whole text's, and the open paragraph's."""
+        out = [(b, s.count(b.unit)) for b in self.plan.budgets]
+        pb = self.plan.paragraph_budget
+        return out + [(pb, _count(s.paragraph_text, pb.unit))] if pb else out
 
-        From ``eos_from`` rather than ``aim_lo``: a sentence closed where the model paused reads better than
-        one cut at the bound; best-of-N then prefers the candidates that also land in the aimed window."""
+    def _landing(self, s: DecodeState) -> bool:
+        """A full stop here would let the text (or, before the last paragraph, the paragraph) end."""
         p = self.plan
-        last_paragraph = not p.paragraphs or s.paragraphs >= p.paragraphs[0]
-        landing = all(s.count(b.unit) + (b.unit == "char") >= b.wrap_from for b in p.budgets)
-        if p.paragraphs and not last_paragraph and p.paragraph_target:
-            landing = _count(s.paragraph_text, "char") + 1 >= 0.8 * p.paragraph_target
         if p.sentences and s.sentences_done + 1 < p.sentences[0]:
-            landing = False
-        if not landing:
+            return False
+        if p.paragraphs and s.paragraphs < p.paragraphs[0] and not p.paragraph_budget:
+            return _count(s.paragraph_text, "char") + 1 >= PARAGRAPH_BREAK * p.paragraph_target
+        return all(n + (b.unit == "char") >= b.wrap_from for b, n in self._measured_budgets(s))
+
+    def _wrap_up(self, s: DecodeState, logits: torch.Tensor, banned: torch.Tensor) -> None:
+        """Once an end would pass, a pause becomes an end: a comma's weight moves to 。！.
+
+        From ``wrap_from`` (= ``eos_from``) rather than ``aim_lo``: a sentence closed where the model paused
+        reads better than one cut at the bound; best-of-N then prefers candidates in the aimed window."""
+        if not self._landing(s):
             return
         # Lift 。 and ！ (keeping the model's preference between them) to the best pause; ？ stays as it was.
         stops = self.table.ender_ids[:2]
@@ -209,9 +220,9 @@ class LengthController(LogitsProcessor):
         banned |= self.table.clause_end
         # Soft landing: the nearer the bound, the likelier a full stop, so the model closes at a word boundary
         # of its choosing instead of being cut by the reserve rule at the last 字.
-        b = min(p.budgets, key=lambda b: b.hard_hi - s.count(b.unit))
+        b, n = min(self._measured_budgets(s), key=lambda bn: bn[0].hard_hi - bn[1])
         span = max(1, b.hard_hi - 1 - b.wrap_from)
-        logits[stops] += LANDING_PUSH * min(1.0, max(0.0, (s.count(b.unit) - b.wrap_from) / span))
+        logits[stops] += LANDING_PUSH * min(1.0, max(0.0, (n - b.wrap_from) / span))
 
     def _nudge_paragraphs(self, s: DecodeState, logits: torch.Tensor) -> None:
         if self.plan.paragraphs or not s.ended:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import torch
-from transformers import (AutoTokenizer, GenerationConfig, LogitsProcessorList,
+from transformers import (GenerationConfig, LogitsProcessorList,
                           StoppingCriteriaList)
 
 from hesui.length import Spec, count_all, count_han, lifebench, parse, qianfan, strict
@@ -104,8 +104,7 @@ class TransformersEngine:
     def load(cls, model: str | None = None, adapter: str | None = None, *, int8: bool = True) -> "TransformersEngine":
         """Load a model (default: the embedded base); int8 weights for fast CPU decoding."""
         source = registry.resolve(model)
-        tokenizer = AutoTokenizer.from_pretrained(source.directory, gguf_file=source.gguf_file)
-        lm = registry.load_weights(source)
+        lm, tokenizer = registry.load(source)
         if adapter:
             from peft import PeftModel
 

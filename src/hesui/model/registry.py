@@ -113,29 +113,31 @@ def check_adapter(adapter: str) -> Path:
     return path
 
 
-def load_weights(source: ModelSource):
-    """The model in bf16. A GGUF is dequantized once and kept as safetensors beside it: later loads take
-    seconds instead of half a minute."""
+def load(source: ModelSource):
+    """(model in bf16, tokenizer). A GGUF is dequantized once and kept, with its tokenizer, as an ordinary
+    checkpoint in the cache: later loads take seconds instead of half a minute."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     dtype = torch.bfloat16
     if source.gguf_file is None:
-        return AutoModelForCausalLM.from_pretrained(source.directory, dtype=dtype)
+        return (AutoModelForCausalLM.from_pretrained(source.directory, dtype=dtype),
+                AutoTokenizer.from_pretrained(source.directory))
     gguf = source.directory / source.gguf_file
     converted = cache_dir() / "converted" / f"{gguf.stem}-{gguf.stat().st_size}"  # never beside the user's file
-    if (converted / "config.json").is_file():
-        return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype)
+    if (converted / "config.json").is_file() and (converted / "tokenizer_config.json").is_file():
+        return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype), AutoTokenizer.from_pretrained(converted)
     print(f"hesui: converting {source.gguf_file} (once)…", file=sys.stderr, flush=True)
     model = AutoModelForCausalLM.from_pretrained(source.directory, gguf_file=source.gguf_file, dtype=dtype)
+    tokenizer = AutoTokenizer.from_pretrained(source.directory, gguf_file=source.gguf_file)
     try:
-        _save_plain(model, converted)
+        _save_plain(model, tokenizer, converted)
     except (OSError, ValueError) as e:  # a read-only cache only costs time
         print(f"hesui: could not keep the converted model ({e}); it will be converted again next time", file=sys.stderr)
-    return model
+    return model, tokenizer
 
 
-def _save_plain(model, target: Path) -> None:
+def _save_plain(model, tokenizer, target: Path) -> None:
     """Save a dequantized GGUF model as an ordinary checkpoint (transformers refuses while it is marked GGUF)."""
     import shutil
 
@@ -147,4 +149,6 @@ def _save_plain(model, target: Path) -> None:
             delattr(model, attr) if attr in vars(model) else setattr(model, attr, None)
     model.is_quantized = False
     model.save_pretrained(tmp)
-    tmp.replace(target) if not target.exists() else shutil.rmtree(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(target, ignore_errors=True)  # an older conversion without its tokenizer
+    tmp.replace(target)
