@@ -17,7 +17,7 @@ from transformers import LogitsProcessor, StoppingCriteria
 from hesui.length import count as _count
 from hesui.length import count_han
 
-from .plan import Plan
+from .plan import Budget, Plan
 from .state import DecodeState
 from .tokens import TokenTable
 
