@@ -76,3 +76,25 @@ def test_to_dict_has_the_documented_fields(tiny_engine):
     assert set(d) == {"text", "count", "constraints", "ok", "attempts", "seconds", "tokens"}
     assert set(d["count"]) == {"char", "han", "sentence", "paragraph"}
     assert d["count"]["char"] == count(d["text"])
+
+
+@pytest.mark.parametrize("text,piece,repeats", [
+    ("祝你新年快乐，万事如意，", "祝你新年快乐", True),  # the same 6-字 run again
+    ("祝你新年快乐，万事如意，", "祝你新春快乐", False),  # one 字 differs: a new run
+    ("为灶台边设计出新的风格，为灶", "台边设计出一", True),  # the run closes inside a multi-字 piece
+    ("哈哈哈哈哈", "哈", False),  # five alike: not yet a 6-字 run seen before
+    ("哈哈哈哈哈哈", "哈", True),  # overlapping repeat: a character looping
+    ("新年快乐", "新年快乐", False),  # shorter texts never form a repeated 6-字 run
+])
+def test_repeated_runs_are_caught_wherever_they_close(text, piece, repeats):
+    from hesui.generate.control import repeats_a_run
+
+    assert repeats_a_run(text, piece) is repeats
+
+
+def test_random_model_writes_no_repeated_run(tiny_engine):
+    from hesui.evaluate.metrics import has_loop
+
+    for seed in range(3):
+        answer = tiny_engine.write("写一篇200字的短文", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
+        assert not has_loop(answer.text, span=6, times=2), answer.text

@@ -31,7 +31,7 @@ NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a f
 NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
 LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
 LOOP_SPAN = 6  # 字: a run this long is not written twice
-LOOP_CHECK = 20  # only the likeliest pieces are checked: the sampler draws from the head anyway
+LOOP_CHECK = 50  # the pieces SampleTopK can draw from; the rest are never sampled
 
 
 class LengthController(LogitsProcessor):
@@ -102,11 +102,10 @@ class LengthController(LogitsProcessor):
     def _block_repeats(self, s: DecodeState, logits: torch.Tensor) -> None:
         """Ban a likely piece that would write a LOOP_SPAN-字 run the text already holds (loops, parroting)."""
         text = "".join(s.text.split())
-        if len(text) < LOOP_SPAN:
+        if len(text) < LOOP_SPAN - 1:
             return
         for i in logits.topk(LOOP_CHECK).indices.tolist():
-            piece = "".join(self.table.pieces[i].split())
-            if piece and (text + piece)[-LOOP_SPAN:] in text:  # an earlier occurrence of the new run
+            if repeats_a_run(text, "".join(self.table.pieces[i].split())):
                 logits[i] = NEG
 
     # --- prose ----------------------------------------------------------------------------------------
@@ -262,6 +261,22 @@ def _over(t: TokenTable, unit: str, hard_hi: int, count: int) -> torch.Tensor:
     room = hard_hi - count
     reserve = 1 if unit == "char" else 0
     return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
+
+
+def repeats_a_run(text: str, piece: str, span: int = LOOP_SPAN) -> bool:
+    """Appending ``piece`` writes a ``span``-字 run that ``text`` already holds; every run ending inside a
+    multi-字 piece is checked, not only the last one.
+
+    >>> repeats_a_run("祝你新年快乐，万事如意，", "祝你新年快乐"), repeats_a_run("祝你新年快乐，万事如意，", "祝你新春快乐")
+    (True, False)
+    >>> repeats_a_run("为灶台边设计出新的风格，为灶", "台边设计出一")  # the run closes mid-piece
+    True
+    """
+    joined = text + piece
+    for end in range(max(len(text) + 1, span), len(joined) + 1):
+        if joined[end - span:end] in joined[:end - 1]:
+            return True
+    return False
 
 
 def natural_end(s: DecodeState) -> bool:
