@@ -98,3 +98,18 @@ def test_random_model_writes_no_repeated_run(tiny_engine):
     for seed in range(3):
         answer = tiny_engine.write("写一篇200字的短文", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
         assert not has_loop(answer.text, span=6, times=2), answer.text
+
+
+@pytest.mark.parametrize("piece,closes", [
+    ("。\n\n", True),  # Qwen's usual paragraph break: one token
+    ("！\n", True),
+    ("…”\n\n", True),  # an ender, a closing quote, then the break
+    ("\n\n", False),  # a bare break: allowed only after a full stop
+    ("。", False),  # a full stop alone keeps the paragraph open
+    ("。\n我", False),  # text after the break: a new paragraph already begun
+    ("，\n", False),  # a comma does not close a sentence
+])
+def test_pieces_that_close_a_paragraph(piece, closes):
+    from hesui.generate.tokens import closes_paragraph
+
+    assert closes_paragraph(piece) is closes

@@ -170,8 +170,10 @@ class LengthController(LogitsProcessor):
             banned |= t.newline  # no blank paragraphs, none past the asked count
         elif target and par_chars < 0.5 * target:
             banned |= t.newline  # keep paragraphs of a similar size
-        elif not p.paragraphs and not (s.ended and par_chars >= MIN_PARAGRAPH):
-            banned |= t.newline  # a new paragraph only after a full stop, and not after a fragment
+        elif not p.paragraphs and par_chars < MIN_PARAGRAPH:
+            banned |= t.newline  # not after a fragment
+        elif not p.paragraphs and not s.ended:
+            banned |= t.newline & ~t.closes_paragraph  # a new paragraph only after a full stop: "。\n\n" is one
         return banned
 
     def _sentence_bans(self, s: DecodeState) -> torch.Tensor:

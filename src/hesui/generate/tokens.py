@@ -21,6 +21,7 @@ _SPACE = re.compile("[ \t\u3000]")  # counts 0 字: a Chinese text padded with s
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # never text: banned like control tokens
 # Markup and half-width punctuation: a Chinese text uses full-width marks (half-width ones count 0 字, so they
 # could also pad a text without lengthening it). Digits' companions . : % - stay allowed ("8:00", "2.5").
+_CLOSES_PARAGRAPH = re.compile(f"[{SENTENCE_ENDERS}]+[{CLOSERS}]*\n+")
 _MARKUP = re.compile(r"[!-,/;-@\[-`{-~【】]")
 
 
@@ -33,6 +34,7 @@ class TokenTable:
     has_ender: torch.Tensor  # bool: 。！？… anywhere in the piece ("。\n" and "。我" close a sentence too)
     clause_end: torch.Tensor  # bool: the piece ends with ，、；：
     newline: torch.Tensor  # bool: the piece holds a newline
+    closes_paragraph: torch.Tensor  # bool: an ender then only newlines ("。\n\n"): how Qwen usually breaks a paragraph
     only_han: torch.Tensor  # bool: nothing but Han characters (verse and couplet lines)
     foreign: torch.Tensor  # bool: foreign script, markup or half-width punctuation, banned for a Chinese request
     symbol: torch.Tensor  # bool: emoji and other symbols: allowed, but a Chinese text is not a row of them
@@ -73,6 +75,11 @@ def _is_symbol(ch: str) -> bool:
     return not (ch.isascii() or ch.isspace() or is_han(ch) or ch in CJK_PUNCT or ch == "\ufffd")
 
 
+def closes_paragraph(piece: str) -> bool:
+    """An ender, maybe a closing quote, then only newlines: a sentence and its paragraph end in one piece."""
+    return bool(_CLOSES_PARAGRAPH.fullmatch(piece))
+
+
 def _ends_sentence(piece: str) -> bool:
     core = piece.rstrip().rstrip(CLOSERS)
     return bool(core) and core[-1] in SENTENCE_ENDERS
@@ -95,6 +102,7 @@ def build_token_table(tokenizer, eos_ids: list[int], vocab_size: int | None = No
         has_ender=column(lambda i, t: any(ch in SENTENCE_ENDERS for ch in t)),
         clause_end=column(lambda i, t: bool(t.rstrip()) and t.rstrip()[-1] in CLAUSE_MARKS),
         newline=column(lambda i, t: "\n" in t),
+        closes_paragraph=column(lambda i, t: closes_paragraph(t)),
         only_han=column(lambda i, t: bool(t) and count_han(t) + t.count(unknown) == len(t)),
         foreign=column(lambda i, t: bool(_FOREIGN.search(t) or _MARKUP.search(t) or _SPACE.search(t))),
         symbol=column(lambda i, t: any(_is_symbol(c) for c in t)),
