@@ -19,9 +19,9 @@ _FOREIGN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u09
                       "\u0e00-\u0e7f\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]")
 _SPACE = re.compile("[ \t\u3000]")  # counts 0 字: a Chinese text padded with spaces is not longer
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # never text: banned like control tokens
+_CLOSES_PARAGRAPH = re.compile(f"[{SENTENCE_ENDERS}]+[{CLOSERS}]*\n+")
 # Markup and half-width punctuation: a Chinese text uses full-width marks (half-width ones count 0 字, so they
 # could also pad a text without lengthening it). Digits' companions . : % - stay allowed ("8:00", "2.5").
-_CLOSES_PARAGRAPH = re.compile(f"[{SENTENCE_ENDERS}]+[{CLOSERS}]*\n+")
 _MARKUP = re.compile(r"[!-,/;-@\[-`{-~【】]")
 
 
