@@ -113,3 +113,22 @@ def test_pieces_that_close_a_paragraph(piece, closes):
     from hesui.generate.tokens import closes_paragraph
 
     assert closes_paragraph(piece) is closes
+
+
+@pytest.mark.parametrize("request_text,may_break", [
+    ("写一条80字以内的拜年短信", False),  # a short message stays one block
+    ("用三句话给同学拜年", False),  # sentences, not paragraphs
+    ("写一篇300字的过年作文", True),  # an essay is written in paragraphs
+    ("分两段，每段不超过40字", True),  # asked for
+])
+def test_paragraph_breaks_after_a_full_stop_only_where_they_belong(tiny_engine, request_text, may_break):
+    from hesui.generate.control import LengthController
+    from hesui.generate.plan import make_plan
+    from hesui.generate.state import DecodeState
+
+    table = tiny_engine.table
+    controller = LengthController(table, [make_plan(parse(request_text))], 0, tiny_engine.tokenizer)
+    state = DecodeState()
+    state.update("新年到了，我们一家人围在桌边包饺子，窗外的烟花一朵接一朵地亮起来。")  # 34 字, one sentence closed
+    banned = controller._bans(state)
+    assert bool(banned[table.newline_id]) is not may_break

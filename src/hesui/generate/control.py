@@ -27,6 +27,7 @@ SYMBOL_PENALTY = 3.0  # logits; an emoji may close a greeting, a row of them is 
 PARAGRAPH_BREAK = 0.8  # of its share of the total, a paragraph may end at the next full stop
 PARAGRAPH_STRETCH = 1.3  # a paragraph may run this far past its share before it must close
 MIN_PARAGRAPH = 20  # 字; shorter blocks read as a broken line, not a paragraph
+ONE_PARAGRAPH_BELOW = 100  # 字 aimed at; the seed corpus breaks 6 of its 215 shorter texts, all of its 150+ ones
 NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a full stop
 NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
 LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
@@ -170,11 +171,16 @@ class LengthController(LogitsProcessor):
             banned |= t.newline  # no blank paragraphs, none past the asked count
         elif target and par_chars < 0.5 * target:
             banned |= t.newline  # keep paragraphs of a similar size
-        elif not p.paragraphs and par_chars < MIN_PARAGRAPH:
-            banned |= t.newline  # not after a fragment
+        elif not p.paragraphs and (par_chars < MIN_PARAGRAPH or self._one_paragraph()):
+            banned |= t.newline  # not after a fragment, and a short message stays one block
         elif not p.paragraphs and not s.ended:
             banned |= t.newline & ~t.closes_paragraph  # a new paragraph only after a full stop: "。\n\n" is one
         return banned
+
+    def _one_paragraph(self) -> bool:
+        """A short message (a greeting, a caption) is one block unless the request asks for paragraphs."""
+        p = self.plan
+        return not p.paragraph_budget and p.budgets[0].aim_lo < ONE_PARAGRAPH_BELOW
 
     def _sentence_bans(self, s: DecodeState) -> torch.Tensor:
         t, p = self.table, self.plan
