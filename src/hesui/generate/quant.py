@@ -1,7 +1,8 @@
 """Int8 weight-only linear layers for CPU decoding.
 
 Decoding one token reads every weight once, so on a CPU it is bound by memory bandwidth: int8 weights halve
-the bytes of bf16. Measured on the 2-core dev machine: 12.4 → 22.4 tokens/s at batch 1 (benchmarks/speed.py).
+the bytes of bf16. Measured on the 2-core dev machine: ~10 → 16–22 tokens/s at batch 1, as the shared host
+drifts (benchmarks/speed.py).
 Per-output-channel symmetric scales; the error is far below the Q4_K_M quantization the default model ships in.
 
 The int8 kernel wins only while a step is bandwidth-bound: up to four rows (a best-of-4 greeting) it is faster,
