@@ -53,13 +53,13 @@ def test_eval_resumes_without_redoing_finished_samples(tiny_engine, requests_txt
     assert sorted(r["id"] for r in rows) == ["0001", "0002", "0003", "0004"]
 
 
-
 def test_eval_refuses_to_resume_a_run_of_another_setting(tiny_engine, requests_txt, tmp_path):
     out = tmp_path / "run"
     evaluate(tiny_engine, EvalConfig(data=str(requests_txt), out=str(out), limit=1, n_candidates=1))
     with pytest.raises(ValueError, match=r"another setting \(control True → False\)"):
         evaluate(tiny_engine, EvalConfig(data=str(requests_txt), out=str(out), n_candidates=1, control=False))
     assert len(_rows(out)) == 1  # nothing was appended to the other setting's answers
+
 
 def test_eval_on_canonical_records_scores_references(tiny_engine, tmp_path):
     out = tmp_path / "run"

@@ -96,9 +96,9 @@ def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    _check_same_setting(out, cfg, engine.name)
-    (out / "config.json").write_text(json.dumps({**asdict(cfg), "engine": engine.name}, ensure_ascii=False, indent=1),
-                                     encoding="utf-8")
+    setting = {**asdict(cfg), "engine": engine.name}
+    _check_same_setting(out, setting)
+    (out / "config.json").write_text(json.dumps(setting, ensure_ascii=False, indent=1), encoding="utf-8")
     items = load_items(Path(cfg.data), cfg.limit)
     samples = out / "samples.jsonl"
     done = _finished_ids(samples)
@@ -131,13 +131,12 @@ def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
 SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "engine")
 
 
-def _check_same_setting(out: Path, cfg: EvalConfig, engine_name: str) -> None:
+def _check_same_setting(out: Path, new: dict) -> None:
     """Refuse to resume a run directory that holds answers of another setting: they would be mixed silently."""
     old_path = out / "config.json"
     if not (out / "samples.jsonl").is_file() or not old_path.is_file():
         return
     old = json.loads(old_path.read_text(encoding="utf-8"))
-    new = {**asdict(cfg), "engine": engine_name}
     changed = [k for k in SETTING_KEYS if k in old and old[k] != new[k]]
     if changed:
         diff = ", ".join(f"{k} {old[k]!r} → {new[k]!r}" for k in changed)
