@@ -206,7 +206,8 @@ def test_both_columns_stream_and_show_the_servers_count(browser, live):
     page = p.page
     assert page.locator(".column").count() == 2
     page.fill("#request", REQUEST)
-    page.wait_for_function("document.querySelector('#parsed').textContent.startsWith('读到的长度要求')")
+    page.wait_for_function("t => document.querySelector('#parsed').dataset.text === t", arg=REQUEST)
+    assert page.inner_text("#parsed").startswith("读到的长度要求：")
     page.click("#go")
     page.wait_for_function("[...document.querySelectorAll('.column')].every(c => c.dataset.state === 'done')",
                            timeout=60_000)

@@ -132,18 +132,19 @@ async function showParse() {
   clearTimeout(parseTimer);
   const text = $("request").value.trim();
   const seq = ++parseSeq;  // a slower answer to an older text must not overwrite a newer one
-  if (!text) { renderParse(null); return; }
+  if (!text) { renderParse(null, text); return; }
   try {
     const spec = await postJSON("/hesui/parse", { text });
-    if (seq === parseSeq) renderParse(spec);
+    if (seq === parseSeq) renderParse(spec, text);
   } catch (err) {
-    if (seq === parseSeq) renderParseError(err);
+    if (seq === parseSeq) renderParseError(err, text);
   }
 }
 
-function renderParse(spec) {
+function renderParse(spec, text) {
   const line = $("parsed");
   line.className = "parsed";
+  line.dataset.text = text;  // which request the line describes (tests and the screenshot wait on it)
   if (!spec || !spec.constraints || !spec.constraints.length) {
     line.textContent = "未指定长度";
   } else {
@@ -162,8 +163,9 @@ function renderIgnored(ignored) {
   }));
 }
 
-function renderParseError(err) {
+function renderParseError(err, text) {
   const line = $("parsed");
+  line.dataset.text = text;
   renderIgnored([]);
   if (err.code === "length_contradiction") {
     line.className = "parsed refused";
