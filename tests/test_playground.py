@@ -42,8 +42,17 @@ def _verdict(text: str, request: str | None) -> dict:
             "checks": checks, "ok": all(c["ok"] for c in checks) if checks else None, "well_formed": True}
 
 
-def standin_app(models=("hesui", "hesui-base"), max_running=8):
+def standin_app(models=("hesui", "hesui-base"), max_running=8, api_key=None):
     app = FastAPI()
+
+    @app.middleware("http")
+    async def auth(request: Request, call_next):
+        open_path = request.url.path in ("/", "/healthz") or request.url.path.startswith("/static")
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if api_key and not open_path and given != api_key:
+            return err(401, "invalid_api_key", "bad key")
+        return await call_next(request)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     running = {"n": 0}
     canned = {"hesui": "新春佳节到，祝您身体健康，万事如意，阖家幸福！", "hesui-base": "新年快乐！\n\n祝你 Happy New Year 2026，好运连连。"}
@@ -157,7 +166,7 @@ def browser():
 class Page:
     """A browser page that records every request it makes and every console error."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, *, wait_for_columns: bool = True):
         self.context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
         self.page = self.context.new_page()
         self.requests: list[str] = []
@@ -166,7 +175,8 @@ class Page:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.goto(base_url + "/")
-        self.page.wait_for_selector(".column")
+        if wait_for_columns:
+            self.page.wait_for_selector(".column")
 
     def close(self):
         self.context.close()
@@ -193,6 +203,7 @@ def expected_checks(text: str, request: str) -> list[bool]:
 # --- the tests ------------------------------------------------------------------------------------------
 
 REQUEST = "给领导的50字以内拜年短信"
+ALL_DONE = "[...document.querySelectorAll('.column')].every(c => c.dataset.state === 'done')"
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +220,7 @@ def test_both_columns_stream_and_show_the_servers_count(browser, live):
     page.wait_for_function("t => document.querySelector('#parsed').dataset.text === t", arg=REQUEST)
     assert page.inner_text("#parsed").startswith("读到的长度要求：")
     page.click("#go")
-    page.wait_for_function("[...document.querySelectorAll('.column')].every(c => c.dataset.state === 'done')",
-                           timeout=60_000)
+    page.wait_for_function(ALL_DONE, timeout=60_000)
     for model in ("hesui", "hesui-base"):
         got = shown(page, model)
         assert got["text"], f"{model}: empty answer"
@@ -237,5 +247,58 @@ def test_refused_request_says_why(browser, live):
     p.close()
 
 
-def test_busy_server_says_so():
-    pass
+def test_several_candidates_come_whole_with_their_verdict(browser, live):
+    """Candidates > 1: the server picks the best (non-stream); the column shows it with the same checks."""
+    p = Page(browser, live.url)
+    page = p.page
+    page.click("#settings summary")
+    page.fill("#candidates", "2")
+    page.fill("#seed", "7")
+    page.uncheck("#control")
+    page.fill("#request", "七言春联")
+    page.click("#go")
+    page.wait_for_function(ALL_DONE, timeout=60_000)
+    for model in ("hesui", "hesui-base"):
+        got = shown(page, model)
+        assert got["count"] == count_all(got["text"])
+        assert got["checks"] == expected_checks(got["text"], "七言春联")
+    assert p.errors == [] and p.outside(live.url) == []
+    p.close()
+
+
+def test_history_is_kept_in_the_browser(browser, live):
+    p = Page(browser, live.url)
+    page = p.page
+    for request in ("七言春联", REQUEST):
+        page.fill("#request", request)
+        page.click("#go")
+        page.wait_for_function(ALL_DONE, timeout=60_000)
+    page.reload()
+    page.wait_for_selector("#history li")
+    assert page.locator("#history li").all_inner_texts() == [REQUEST, "七言春联"]
+    page.locator("#history li button").nth(1).click()
+    assert page.input_value("#request") == "七言春联"
+    page.click("#clear-history")
+    assert page.locator("#history li").count() == 0
+    p.close()
+
+
+def test_api_key_is_asked_for_once_and_kept(browser):
+    with LiveServer(standin_app(api_key="sekret")) as server:
+        p = Page(browser, server.url, wait_for_columns=False)
+        page = p.page
+        page.wait_for_selector("#key-form:not([hidden])")
+        assert page.locator(".column").count() == 0
+        page.fill("#api-key", "sekret")
+        page.click("#key-form button")
+        page.wait_for_selector(".column")
+        assert page.evaluate("localStorage.getItem('hesui.apiKey')") == "sekret"
+        page.reload()
+        page.wait_for_selector(".column")
+        assert page.locator("#key-form").is_hidden()
+        page.fill("#request", REQUEST)
+        page.click("#go")
+        page.wait_for_function(ALL_DONE, timeout=60_000)
+        # The first load's 401 is the only error the browser logged.
+        assert [e for e in p.errors if "status of 401" not in e] == []
+        p.close()
