@@ -36,17 +36,19 @@ LOOP_CHECK = 50  # the pieces SampleTopK can draw from; the rest are never sampl
 
 
 class LengthController(LogitsProcessor):
-    def __init__(self, table: TokenTable, plans: list[Plan], prompt_len: int, tokenizer, *, chinese: bool = True):
-        """``plans`` holds one plan per batch row (best-of-N candidates share the same one)."""
+    def __init__(self, table: TokenTable, plans: list[Plan], prompt_len: int, tokenizer, *,
+                 chinese: bool | list[bool] = True):
+        """``plans`` holds one plan per batch row (best-of-N candidates share the same one); ``chinese`` is one
+        flag for all rows or one per row, so an English request does not lift the ban for its batch-mates."""
         self.table, self.plans, self.prompt_len, self.tokenizer = table, plans, prompt_len, tokenizer
         self.plan = plans[0]  # the row being steered; set in __call__
         self.states: list[DecodeState] = []
-        self.base_ban = table.special.clone()
-        self.base_ban[table.eos_ids] = False
-        if chinese:
-            self.base_ban |= table.foreign
-        self.penalty = (table.ascii_word.float() * ASCII_PENALTY + table.symbol.float() * SYMBOL_PENALTY
-                        if chinese else None)
+        self.chinese = [chinese] * len(plans) if isinstance(chinese, bool) else list(chinese)
+        open_ban = table.special.clone()
+        open_ban[table.eos_ids] = False
+        penalty = table.ascii_word.float() * ASCII_PENALTY + table.symbol.float() * SYMBOL_PENALTY
+        self._by_language = {True: (open_ban | table.foreign, penalty), False: (open_ban, None)}
+        self.base_ban, self.penalty = self._by_language[self.chinese[0]]  # the row being steered; set in __call__
         self.eos_mask = torch.zeros_like(table.special)
         self.eos_mask[table.eos_ids] = True
         self.clause_ids = [i for i, p in enumerate(table.pieces) if p in ("，", "、", "；", "：")]
@@ -73,6 +75,7 @@ class LengthController(LogitsProcessor):
                 state.end_logprob = state.stop_logprob
             state.stop_logprob = torch.log_softmax(scores[row].float(), -1)[self.table.ender_ids[:2]].max().item()
             self.plan = self.plans[row]
+            self.base_ban, self.penalty = self._by_language[self.chinese[row]]
             scores[row] = self._steer(state, scores[row])
         return scores
 

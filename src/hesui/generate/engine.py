@@ -1,94 +1,34 @@
-"""Engines that turn a request into an answer: prompt → batched sampling under the controller → verified text.
+"""The transformers engine: batched sampling under the length controller, one row per ``Job``.
 
-``Generator`` is the interface the CLI, the evaluator and the server use; ``TransformersEngine`` runs any causal
-LM that transformers can load (the embedded GGUF default, a HF directory, plus a PEFT adapter).
+It only samples. Requests, best-of-N, resampling and ranking are the seam's (``hesui.generate.seam``), so another
+engine (vLLM with the same controller as its logits processor) plugs in under the same ``Generator``.
+Every row has its own seed, language, temperature, penalty, token limit and stop strings, so a row's text does not
+depend on the rows it is batched with.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Protocol
+import dataclasses
+import math
+from typing import Callable, Sequence
 
 import torch
-from transformers import (GenerationConfig, LogitsProcessorList,
-                          StoppingCriteriaList)
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
-from hesui.length import Spec, count_all, count_han, lifebench, parse, qianfan, strict
+from hesui.length import count_han
 from hesui.model import registry
-from hesui.model.chat import build_messages, render_prompt
+from hesui.model.chat import render_prompt
 
-from .control import LengthController, SampleTopK, StopWhenPerfect, natural_end
+from .control import LengthController, natural_end
 from .plan import make_plan, max_new_tokens
 from .quant import quantize_int8
+from .seam import (MAX_REQUEST_CHARS, Answer, BestOfN, ChatMessage, ChatRequest, Generator, Job, OnText, Sample,
+                   SamplingConfig, check_request, rank_key, visible_text)
 from .tokens import TokenTable, build_token_table
 
-MAX_REQUEST_CHARS = 2000
+__all__ = ["MAX_REQUEST_CHARS", "Answer", "ChatMessage", "ChatRequest", "Generator", "SamplingConfig", "Sample",
+           "TransformersEngine", "check_request", "rank_key"]
 
-
-@dataclass
-class SamplingConfig:
-    temperature: float = 0.8  # 0 means greedy
-    top_p: float = 0.9
-    n_candidates: int = 4  # sampled together in one batch; the best passing one is kept
-    max_attempts: int = 3  # rounds of n_candidates before giving up
-    seed: int | None = None
-    control: bool = True  # False: the plain model, one sample, no steering and no resampling
-    repetition_penalty: float = 1.1
-    no_repeat_ngram_size: int = 4  # tokens (≈ 6 字): a phrase said twice is a loop, not style
-
-    def __post_init__(self):
-        if not 0 <= self.temperature <= 2:
-            raise ValueError("temperature must be between 0 and 2")
-        if not 0 < self.top_p <= 1:
-            raise ValueError("top_p must be in (0, 1]")
-        if self.n_candidates < 1 or self.max_attempts < 1:
-            raise ValueError("n_candidates and max_attempts must be at least 1")
-
-
-@dataclass
-class Answer:
-    text: str
-    spec: Spec
-    ok: bool | None  # None when the request states no length
-    attempts: int
-    seconds: float
-    tokens: int
-    candidates: list[str] = field(default_factory=list, repr=False)
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "count": count_all(self.text), "constraints": self.spec.to_dict()["constraints"],
-                "ok": self.ok, "attempts": self.attempts, "seconds": round(self.seconds, 3), "tokens": self.tokens}
-
-
-class Generator(Protocol):
-    name: str
-
-    def write(self, request: str, config: SamplingConfig) -> Answer: ...
-
-
-def check_request(request: str) -> Spec:
-    """Validate a request and parse its length; raises ValueError (LengthSpecError) with a clear message."""
-    if not request or not request.strip():
-        raise ValueError("the request is empty: say what to write, e.g. hesui write \"给领导写50字以内的拜年短信\"")
-    if len(request) > MAX_REQUEST_CHARS:
-        raise ValueError(f"the request is {len(request)} characters long; at most {MAX_REQUEST_CHARS} are accepted")
-    return parse(request)
-
-
-CUT_COST = 0.3  # in Qianfan score: a sentence closed where the model paused beats one cut at the bound
-
-
-@dataclass
-class Sample:
-    text: str
-    tokens: int
-    cut: bool = False  # the final full stop was forced or pushed where the model would not have put it
-
-
-def rank_key(sample: Sample, spec: Spec) -> tuple:
-    """Passing first, then Qianfan's score (less for a cut ending), then LIFEBench's: how the best of N is chosen."""
-    cs, text = spec.constraints, sample.text
-    return (strict(text, cs), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut, lifebench(text, cs) or 0.0)
+TOP_K = 50  # rows are drawn from their 50 likeliest pieces (the controller checks loops over the same 50)
 
 
 class TransformersEngine:
@@ -102,89 +42,183 @@ class TransformersEngine:
 
     @classmethod
     def load(cls, model: str | None = None, adapter: str | None = None, *, int8: bool = True) -> "TransformersEngine":
-        """Load a model (default: the embedded base); int8 weights for fast CPU decoding."""
+        """Load a model (default: the embedded base); int8 weights for fast CPU decoding, the GPU when there is one."""
         source = registry.resolve(model)
         lm, tokenizer = registry.load(source)
         if adapter:
             from peft import PeftModel
 
             lm = PeftModel.from_pretrained(lm, registry.check_adapter(adapter)).merge_and_unload()
-        if int8 and not torch.cuda.is_available():
+        if torch.cuda.is_available():
+            lm = lm.to("cuda")
+        elif int8:
             quantize_int8(lm)
         return cls(lm, tokenizer, name=source.name + (f" + {adapter}" if adapter else ""))
 
     @property
     def table(self) -> TokenTable:
-        if self._table is None:  # built on first use: ~2 s for a 150k vocabulary
+        if self._table is None:  # built on first use: ~2 s for a 150k vocabulary; kept where the model is
             vocab = getattr(self.model.config, "vocab_size", None)
-            self._table = build_token_table(self.tokenizer, self.eos_ids, vocab)
+            table = build_token_table(self.tokenizer, self.eos_ids, vocab)
+            device = self.model.device
+            self._table = dataclasses.replace(table, **{f.name: getattr(table, f.name).to(device)
+                                                        for f in dataclasses.fields(table)
+                                                        if isinstance(getattr(table, f.name), torch.Tensor)})
         return self._table
 
-    # --- public ---------------------------------------------------------------------------------------
+    # --- the old request-level calls, kept for callers that hold an engine ------------------------------
     def write(self, request: str, config: SamplingConfig | None = None) -> Answer:
         return self.write_many([request], config)[0]
 
     def write_many(self, requests: list[str], config: SamplingConfig | None = None) -> list[Answer]:
-        """Answer several requests in one batch (each with its own candidates), resampling the failures."""
-        config = config or SamplingConfig()
-        specs = [check_request(r) for r in requests]
-        start = time.perf_counter()
-        n = config.n_candidates if config.control else 1
-        rounds = config.max_attempts if config.control else 1
-        best: list[tuple[tuple, str]] = [((False, -1.0, -1.0), "")] * len(requests)
-        attempts, tokens = [0] * len(requests), [0] * len(requests)
-        todo = list(range(len(requests)))
-        if config.seed is not None:
-            torch.manual_seed(config.seed)
-        for _ in range(rounds):
-            outs = self._sample([requests[i] for i in todo], [specs[i] for i in todo], config, n)
-            for i, candidates in zip(todo, outs):
-                attempts[i] += 1
-                tokens[i] += sum(c.tokens for c in candidates)
-                best[i] = max([best[i]] + [(rank_key(c, specs[i]), c.text) for c in candidates])
-            todo = [i for i in todo if specs[i].constraints and not best[i][0][0]]
-            if not todo:
-                break
-        seconds = time.perf_counter() - start
-        return [Answer(text, spec, strict(text, spec.constraints) if spec.constraints else None,
-                       attempts[i], seconds, tokens[i])
-                for i, ((_, text), spec) in enumerate(zip(best, specs))]
+        return BestOfN(self).write_many(requests, config)
 
     # --- sampling -------------------------------------------------------------------------------------
-    def _sample(self, requests: list[str], specs: list[Spec], config: SamplingConfig, n: int) -> list[list[Sample]]:
-        """``n`` samples for each request, all in one batch."""
-        prompts = [render_prompt(self.tokenizer, build_messages(r, s)) for r, s in zip(requests, specs)]
-        plans = [make_plan(s) for s in specs]
-        batch = self.tokenizer([p for p in prompts for _ in range(n)], return_tensors="pt", padding=True,
+    def sample(self, jobs: Sequence[Job], *, on_text: OnText | None = None,
+               cancelled: Callable[[int], bool] | None = None) -> list[Sample]:
+        """One sample per job, all rows in one batch."""
+        prompts = [render_prompt(self.tokenizer, j.messages) for j in jobs]
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True,
                                add_special_tokens=False).to(self.model.device)
         width = batch.input_ids.shape[1]
-        processors, stopping, controller = LogitsProcessorList(), StoppingCriteriaList(), None
-        if config.control:
-            chinese = [count_han(r) > 0 for r in requests]
-            controller = LengthController(self.table, [p for p in plans for _ in range(n)], width,
-                                          self.tokenizer, chinese=all(chinese))
-            processors.append(controller)
-            if len(requests) == 1 and n > 1:
-                stopping.append(StopWhenPerfect(controller))
-        if config.temperature > 0:
-            processors.append(SampleTopK(config.temperature, config.top_p))
+        pads = (batch.attention_mask == 0).sum(1).tolist()  # left padding: a row's own tokens start here
+        plans = [make_plan(j.spec) for j in jobs]
+        limits = [min(max_new_tokens(p), j.max_tokens or math.inf) for p, j in zip(plans, jobs)]
+        processors = LogitsProcessorList([RowPenalty([j.repetition_penalty for j in jobs], pads)])
+        controller = None
+        if any(j.control for j in jobs):
+            controller = LengthController(self.table, plans, width, self.tokenizer,
+                                          chinese=[count_han(j.messages[-1]["content"]) > 0 for j in jobs])
+            processors.append(OnlyRows(controller, [j.control for j in jobs]))
+        processors.append(RowSampler([j.temperature for j in jobs], [j.top_p for j in jobs], [j.seed for j in jobs]))
+        stopper = RowStopper(self, jobs, width, limits, controller, on_text, cancelled)
         gen = GenerationConfig(
-            do_sample=False,  # SampleTopK draws the token after the controller; generate() just takes it
-            max_new_tokens=max(max_new_tokens(p) for p in plans),
-            repetition_penalty=config.repetition_penalty, no_repeat_ngram_size=config.no_repeat_ngram_size,
+            do_sample=False,  # RowSampler draws the token after the controller; generate() just takes it
+            max_new_tokens=int(max(limits)), repetition_penalty=1.0,  # RowPenalty: padding must not count
+            no_repeat_ngram_size=max(j.no_repeat_ngram_size for j in jobs),  # one setting per batch in transformers
             eos_token_id=self.eos_ids, pad_token_id=self.tokenizer.pad_token_id,
         )
         with torch.inference_mode():
             out = self.model.generate(**batch, generation_config=gen, logits_processor=processors,
-                                      stopping_criteria=stopping)
-        samples = []
-        for r, row in enumerate(out[:, width:].tolist()):
-            n_tokens = next((k + 1 for k, t in enumerate(row) if t in self.eos_ids), len(row))
-            text = self.tokenizer.decode(row[:n_tokens], skip_special_tokens=True).strip()
-            unfinished = controller is not None and not controller.states[r].finished and n_tokens == len(row)
-            cut = controller is not None and (unfinished or not natural_end(controller.states[r]))
-            samples.append(Sample(text, n_tokens, cut))
-        return [samples[i * n:(i + 1) * n] for i in range(len(requests))]
+                                      stopping_criteria=StoppingCriteriaList([stopper]))
+        return [self._finish(r, row, jobs[r], stopper, controller, width - pads[r])
+                for r, row in enumerate(out[:, width:].tolist())]
+
+    def _finish(self, r: int, row: list[int], job: Job, stopper: "RowStopper", controller, prompt_tokens: int) -> Sample:
+        eos_at = next((k + 1 for k, t in enumerate(row) if t in self.eos_ids), None)
+        n_tokens = stopper.stopped_at[r] or eos_at or len(row)
+        if eos_at is not None:
+            n_tokens = min(n_tokens, eos_at)
+        text = visible_text(self.tokenizer.decode(row[:n_tokens], skip_special_tokens=True), job.stop)
+        unfinished = eos_at is None or eos_at > n_tokens
+        cut = controller is not None and job.control and (unfinished or not natural_end(controller.states[r]))
+        finish = "length" if unfinished and stopper.hit_limit[r] else "stop"
+        return Sample(text, n_tokens, cut, finish, prompt_tokens)
+
+
+class RowPenalty(LogitsProcessor):
+    """transformers' repetition penalty, per row, over the row's own tokens only: left padding is not text."""
+
+    def __init__(self, penalties: list[float], pads: list[int]):
+        self.penalties, self.pads = penalties, pads
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        for r, (penalty, pad) in enumerate(zip(self.penalties, self.pads)):
+            if penalty == 1.0:
+                continue
+            ids = input_ids[r, pad:]
+            got = scores[r].gather(0, ids)
+            scores[r].scatter_(0, ids, torch.where(got < 0, got * penalty, got / penalty))
+        return scores
+
+
+class OnlyRows(LogitsProcessor):
+    """Steer the controlled rows only; a plain row (control off) keeps the model's own logits."""
+
+    def __init__(self, controller: LengthController, rows: list[bool]):
+        self.controller, self.plain = controller, [not r for r in rows]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        plain = torch.tensor(self.plain, device=scores.device)
+        kept = scores[plain].clone() if plain.any() else None
+        scores = self.controller(input_ids, scores)
+        if kept is not None:
+            scores[plain] = kept
+        return scores
+
+
+class RowSampler(LogitsProcessor):
+    """Draw each row's token from its top 50 after temperature and top-p, with the row's own random stream,
+    and hand generate() a one-hot row (generate() then runs greedy). Temperature 0 takes the best token."""
+
+    def __init__(self, temperatures: list[float], top_ps: list[float], seeds: list[int]):
+        self.temperatures, self.top_ps = temperatures, top_ps
+        self.generators = [torch.Generator().manual_seed(s) for s in seeds]  # CPU draws: the same on any device
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        values, ids = scores.float().topk(min(TOP_K, scores.shape[-1]), dim=-1)
+        temps = torch.tensor([t or 1.0 for t in self.temperatures], device=scores.device)[:, None]
+        probs = torch.softmax(values / temps, dim=-1)
+        top_p = torch.tensor(self.top_ps, device=scores.device)[:, None]
+        probs = torch.where(probs.cumsum(-1) - probs < top_p, probs, torch.zeros_like(probs))
+        probs[probs.sum(-1) == 0, 0] = 1.0  # a row with every token banned (or top_p 0) keeps its best
+        cdf = (probs / probs.sum(-1, keepdim=True)).cumsum(-1)
+        draws = torch.cat([torch.rand(1, generator=g) for g in self.generators]).to(scores.device)[:, None]
+        pick = torch.searchsorted(cdf, draws).clamp(max=cdf.shape[-1] - 1)
+        greedy = torch.tensor([t == 0 for t in self.temperatures], device=scores.device)[:, None]
+        pick = torch.where(greedy, torch.zeros_like(pick), pick)
+        out = torch.full_like(scores, float("-inf"))
+        out.scatter_(-1, ids.gather(-1, pick), 0.0)
+        return out
+
+
+class RowStopper(StoppingCriteria):
+    """Per row: its token limit, its stop strings, its client gone, or (best-of-N) one of its group perfect.
+    It also shows each row's text as it grows (streaming)."""
+
+    def __init__(self, engine: TransformersEngine, jobs: Sequence[Job], width: int, limits: list[float],
+                 controller: LengthController | None, on_text: OnText | None, cancelled):
+        self.engine, self.jobs, self.width, self.limits = engine, jobs, width, limits
+        self.controller, self.on_text, self.cancelled = controller, on_text, cancelled
+        self.done = [False] * len(jobs)
+        self.stopped_at: list[int | None] = [None] * len(jobs)  # tokens kept when this criterion stopped a row
+        self.hit_limit = [False] * len(jobs)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        n = input_ids.shape[1] - self.width
+        last = input_ids[:, -1].tolist()
+        for r, job in enumerate(self.jobs):
+            if self.done[r]:
+                continue
+            if last[r] in self.engine.eos_ids:
+                self.done[r] = True
+                continue
+            if self.on_text or job.stop:
+                text = self.engine.tokenizer.decode(input_ids[r, self.width:], skip_special_tokens=True)
+                if self.on_text:
+                    self.on_text(r, text)
+                if any(s and s in text for s in job.stop):
+                    self._stop(r, n)
+            if n >= self.limits[r]:
+                self.hit_limit[r] = True
+                self._stop(r, n)
+            elif self.cancelled and self.cancelled(r):
+                self._stop(r, n)
+        self._stop_perfect_groups(n)
+        return torch.tensor(self.done, device=input_ids.device)
+
+    def _stop(self, r: int, n: int) -> None:
+        self.done[r], self.stopped_at[r] = True, n
+
+    def _stop_perfect_groups(self, n: int) -> None:
+        """A best-of-N group stops once one of its rows ended inside the aimed window: nothing can beat it."""
+        c = self.controller
+        if c is None or not c.states:
+            return
+        perfect = {j.group for r, j in enumerate(self.jobs) if j.control and r < len(c.states) and c.perfect(r)}
+        for r, job in enumerate(self.jobs):
+            if job.group in perfect and not self.done[r]:
+                self._stop(r, n)
 
 
 def _eos_ids(model, tokenizer) -> list[int]:

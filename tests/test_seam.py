@@ -1,0 +1,71 @@
+"""The generator seam: per-request seeds and language, best-of-N above the engine, streaming equals the answer."""
+from __future__ import annotations
+
+import pytest
+
+from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, SamplingConfig, visible_text
+
+
+@pytest.fixture(scope="module")
+def gen(tiny_engine):
+    return BestOfN(tiny_engine, "tiny")
+
+
+def _req(text, seed, **kw):
+    return ChatRequest.of(text, SamplingConfig(seed=seed, n_candidates=2, max_attempts=2), **kw)
+
+
+def test_same_answer_alone_and_in_a_mixed_batch(gen):
+    """Seeds, language and stopping are per row: batch-mates (English, other lengths, plain rows) change nothing."""
+    target = _req("写一条50字以内的拜年短信", 7)
+    alone = gen.generate([target])[0]
+    mates = [ChatRequest.of("Write a short New Year greeting in English", SamplingConfig(seed=1)),
+             _req("写一篇200字的短文", 2),
+             ChatRequest.of("写一条30字以内的祝福", SamplingConfig(seed=3, control=False)),
+             _req("给老师写拜年短信", 4, system="你是一个写手。", stop=["。"])]
+    mixed = gen.generate([mates[0], mates[1], target, mates[2], mates[3]])
+    assert mixed[2].text == alone.text and mixed[2].attempts == alone.attempts
+    assert gen.generate([target])[0].text == alone.text  # and again: nothing global carried over
+
+
+def test_best_of_n_meets_the_length_and_reports_it(gen):
+    a = gen.generate([_req("写一条50字以内的拜年短信", 0)])[0]
+    assert a.ok is True and 1 <= a.attempts <= 2
+    v = a.verdict()
+    assert v["count"]["char"] <= 50 and v["checks"][0]["measured"] == [v["count"]["char"]] and v["checks"][0]["ok"]
+    assert v["constraints"] == [{"kind": "max", "unit": "char", "lo": None, "hi": 50, "target": 50}]
+
+
+def test_stream_deltas_add_up_to_the_answer(gen):
+    reqs = [_req("写一条50字以内的拜年短信", 5), _req("写100字左右的贺词", 6)]
+    parts: dict[int, list[str]] = {0: [], 1: []}
+    answers = gen.stream(reqs, lambda i, d: parts[i].append(d))
+    for i, a in enumerate(answers):
+        assert len(parts[i]) > 1 and "".join(parts[i]) == a.text and a.attempts == 1
+    one = BestOfN(gen.engine).generate([ChatRequest.of("写一条50字以内的拜年短信",
+                                                       SamplingConfig(seed=5, n_candidates=1, max_attempts=1))])[0]
+    assert one.text == answers[0].text  # a stream is the first candidate of the same seed
+
+
+def test_stop_strings_max_tokens_and_history(gen):
+    r = ChatRequest([ChatMessage("user", "你好"), ChatMessage("assistant", "你好！"),
+                     ChatMessage("user", "写一条50字以内的拜年短信")],
+                    stop=["。"], sampling=SamplingConfig(seed=1, n_candidates=1, max_attempts=1, control=False))
+    a = gen.generate([r])[0]
+    assert "。" not in a.text
+    short = gen.generate([ChatRequest.of("写一篇300字的短文", SamplingConfig(seed=1, n_candidates=1, max_attempts=1),
+                                         max_tokens=5)])[0]
+    assert short.finish_reason == "length" and short.completion_tokens == 5
+
+
+def test_bad_conversations_are_refused(gen):
+    with pytest.raises(ValueError, match="end with a user"):
+        gen.generate([ChatRequest([ChatMessage("user", "写"), ChatMessage("assistant", "好")])])
+    with pytest.raises(ValueError, match="矛盾"):
+        gen.generate([ChatRequest.of("写不少于100字且不超过50字的短信")])
+
+
+def test_visible_text_holds_back_what_may_change():
+    assert visible_text("新年好 \ufffd", final=False) == "新年好"
+    assert visible_text("新年好。EN", ["END"], final=False) == "新年好。"
+    assert visible_text("  新年好。END 再见", ["END"], final=False) == "新年好。"
