@@ -5,6 +5,9 @@ Every count in hesui — data labels, the decoding controller, evaluation, the U
 from __future__ import annotations
 
 import re
+import unicodedata
+
+import regex
 
 UNITS = ("char", "han", "sentence", "paragraph", "line")
 
@@ -12,58 +15,59 @@ UNITS = ("char", "han", "sentence", "paragraph", "line")
 CJK_PUNCT = set("，。！？、；：“”‘’（）《》【】…—～·「」『』〈〉〔〕〖〗．﹏")
 SENTENCE_ENDERS = "。！？!?…"
 
-_ZWJ = 0x200D
-_VARIATION_SELECTORS = range(0xFE00, 0xFE10)
-_SKIN_TONES = range(0x1F3FB, 0x1F400)
-_COMBINING = range(0x0300, 0x0370)
+# One user-perceived character (a Unicode extended grapheme cluster): a flag, a keycap, a ZWJ family or a
+# skin-toned hand is one cluster, so one 字, as the reader sees it.
+_GRAPHEME = regex.compile(r"\X")
+_KEYCAP_OR_EMOJI_MARK = ("\ufe0f", "\u20e3")
 
 
 def is_han(ch: str) -> bool:
-    """CJK Unified Ideographs, Extension A, B–F and compatibility ideographs."""
+    """CJK Unified Ideographs (basic, Ext. A–H), compatibility ideographs and 〇.
+
+    >>> [is_han(c) for c in "汉〇㐀丽a。"]
+    [True, True, True, True, False, False]
+    """
     cp = ord(ch)
     return (
         0x4E00 <= cp <= 0x9FFF
         or 0x3400 <= cp <= 0x4DBF
         or 0xF900 <= cp <= 0xFAFF
         or 0x20000 <= cp <= 0x2FA1F
+        or 0x30000 <= cp <= 0x323AF
+        or cp == 0x3007
     )
 
 
-def _is_ascii_alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+def _invisible(cluster: str) -> bool:
+    """Only format characters (ZWSP, ZWJ, U+2060, an in-text BOM, variation selectors: Cf/Mn)."""
+    return all(unicodedata.category(ch) in ("Cf", "Mn") for ch in cluster)
 
 
-def _is_zero_width(cp: int) -> bool:
-    """Code points that join or modify the previous glyph (emoji sequences, accents)."""
-    return cp == _ZWJ or cp in _VARIATION_SELECTORS or cp in _SKIN_TONES or cp in _COMBINING
+def _ascii_word_part(cluster: str) -> bool:
+    """An ASCII letter or digit (a keycap 1️⃣ starts with one but is an emoji)."""
+    return cluster[0].isascii() and cluster[0].isalnum() and not any(m in cluster for m in _KEYCAP_OR_EMOJI_MARK)
 
 
 def count_chars(text: str) -> int:
-    """字数 as a Chinese word processor reports it.
+    """字数 as a Chinese word processor reports it: one per grapheme cluster, one per ASCII letter/digit run.
 
     >>> count_chars("新春快乐！祝您2025年蛇年大吉，Happy New Year")
     17
+    >>> count_chars("🇨🇳1️⃣👨\\u200d👩\\u200d👧新\\u200b年")  # a flag, a keycap, a family, then 2 Han; ZWSP counts 0
+    5
     """
     n = 0
     prev_alnum = False
-    after_zwj = False
-    for ch in text:
-        cp = ord(ch)
-        if _is_ascii_alnum(ch):
+    for cluster in _GRAPHEME.findall(text):
+        if _ascii_word_part(cluster):
             n += not prev_alnum  # a run of ASCII letters/digits is one 字
-            prev_alnum, after_zwj = True, False
+            prev_alnum = True
             continue
+        if _invisible(cluster):
+            continue  # invisible: neither counts nor splits an ASCII run ("Hap\\u200bpy" is one word)
         prev_alnum = False
-        if ch.isspace() or ch.isascii():
-            after_zwj = False  # whitespace and half-width punctuation count 0
-            continue
-        if _is_zero_width(cp):
-            after_zwj = cp == _ZWJ
-            continue
-        if after_zwj:  # the glyph after a zero-width joiner belongs to the emoji before it
-            after_zwj = False
-            continue
-        n += 1
+        if not cluster.isascii() and not cluster.isspace():  # whitespace, half-width punctuation count 0
+            n += 1
     return n
 
 
@@ -89,34 +93,121 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.splitlines() if p.strip()]
 
 
-_CLAUSE_SPLIT = re.compile("[，。；,;]+")
-_LINE_LABEL = re.compile(r"^\s*(上联|下联|横批|横联|第[一二三四五六七八]句)\s*[:：]\s*")
+_LABEL_WORDS = "上联|下联|横批|横联|第[一二三四五六七八]句"
+# A label, wherever it stands: "上联：" / "上联:" / "【上联】" / "上联 " (a space after it).
+_LABEL = re.compile(rf"【\s*(?:{_LABEL_WORDS})\s*】|(?:{_LABEL_WORDS})\s*(?:[:：]|\s+)")
+_HENG_PI = re.compile(r"【\s*横[批联]\s*】|横[批联]\s*(?:[:：]|\s+)")
+_TITLE_ROW = re.compile(r"^\s*(?:《[^》]*》|(?:题目|标题|诗题)\s*[:：].*)\s*$")
+_MARKS = "，。！？；：、,.!?;:—…～·“”‘’（）()《》【】\"'"
+_VERSE_SPLIT = re.compile("[，。！？；,!?;—\n]+")
+_COUPLET_SPLIT = re.compile("[；;。！？!?\n]+")
+_CLAUSE_SPLIT = re.compile("[，,]+")
+
+
+def _rows_without_titles(text: str) -> list[str]:
+    """Non-empty rows, less a title: a row in 《》, a row labelled 题目/标题, or an unmarked first row shorter
+    (in Han) than the row after it ("迎春" over a poem of five-字 lines)."""
+    rows = [r.strip() for r in text.splitlines() if r.strip()]
+    rows = [r for r in rows if not _TITLE_ROW.match(r)]
+    if len(rows) >= 2 and not any(m in rows[0] for m in _MARKS) and not _LABEL.search(rows[0]):
+        first_line = count_han(_VERSE_SPLIT.split(_LABEL.sub("", rows[1]))[0])
+        if count_han(rows[0]) < first_line:
+            rows = rows[1:]
+    return rows
+
+
+def _pieces(text: str, split: re.Pattern) -> list[str]:
+    return [p.strip(_MARKS + " \t\u3000") for p in split.split(text) if p.strip(_MARKS + " \t\u3000")]
 
 
 def lines(text: str, *, clauses: bool = False) -> list[str]:
-    """Non-empty lines; with ``clauses`` (couplets and verse) a one-row text is split at ，。；.
-
-    Labels such as "上联：" are dropped, so they do not count towards a line's Han characters.
-    """
-    rows = [_LINE_LABEL.sub("", r).strip() for r in text.splitlines()]
+    """Non-empty rows with their labels ("上联：", "【下联】") taken out; with ``clauses`` a one-row text is split
+    at ，。！？；— (rows of 弹幕 or a 三行情书 are lines as written; verse splits every row, see verse_lines)."""
+    rows = [_LABEL.sub("", r).strip() for r in text.splitlines()]
     rows = [r for r in rows if r]
     if clauses and len(rows) == 1:
-        rows = [c.strip() for c in _CLAUSE_SPLIT.split(rows[0]) if c.strip()]
+        rows = _pieces(rows[0], _VERSE_SPLIT)
     return rows
 
 
 def verse_lines(text: str, *, couplet: bool = False) -> list[str]:
-    """The counted lines of a poem or couplet; a couplet's 横批 is left out.
+    """The counted lines of a poem or couplet: labels, a title and a couplet's 横批 are left out.
 
-    >>> verse_lines("上联：春风入户千家暖\\n下联：瑞雪迎门万象新\\n横批：福满人间", couplet=True)
+    Verse splits at newlines and ，。！？；—; a couplet at newlines, ；。 and labels, and at ， only when nothing
+    else splits it ("春回大地，千山添秀色；福满人间，万户庆丰年" is two lines of 9 Han).
+
+    >>> verse_lines("上联：春风入户千家暖；下联：瑞雪迎门万象新；横批：福满人间", couplet=True)
     ['春风入户千家暖', '瑞雪迎门万象新']
+    >>> verse_lines("《迎春》\\n爆竹声声响，梅花朵朵开。\\n家家贴福字，户户笑颜开。")
+    ['爆竹声声响', '梅花朵朵开', '家家贴福字', '户户笑颜开']
     """
-    raw = [r for r in text.splitlines() if r.strip()]
-    if couplet:
-        raw = [r for r in raw if not re.match(r"^\s*横[批联]", r)]
-        if len(raw) == 3 and count_han(raw[2]) == 4 and count_han(raw[0]) != 4:
-            raw = raw[:2]  # an unlabelled 横批 after the two lines
-    return lines("\n".join(raw), clauses=True)
+    rows = _rows_without_titles(text)
+    if not couplet:
+        return [p for r in rows for p in _pieces(_LABEL.sub("", r), _VERSE_SPLIT)]
+    joined = _HENG_PI.sub("\n\0", "\n".join(rows))  # \0 marks the 横批's line, dropped below
+    joined = _LABEL.sub("\n", joined)
+    pieces = [p for p in _pieces(joined, _COUPLET_SPLIT) if not p.startswith("\0")]
+    pieces = [p.strip("\0") for p in pieces if p.strip("\0")]
+    if len(pieces) == 1:
+        pieces = _pieces(pieces[0], _CLAUSE_SPLIT)
+    if len(pieces) == 3 and count_han(pieces[2]) == 4 and count_han(pieces[0]) != 4:
+        pieces = pieces[:2]  # an unlabelled 横批 after the two lines
+    return pieces
+
+
+# --- punctuation runs (well-formedness, LENGTH_RULES.md §3) ---------------------------------------------
+# Quotes and brackets wrap words ("“福”、“禄”、“寿”"): they neither count towards a run nor break one.
+PAIRED_MARKS = set("“”‘’（）《》【】「」『』〈〉〔〕〖〗()[]{}\"'")
+_MARK_UNIT = regex.compile(r"……|——|\.\.\.|\X", regex.S)
+
+
+def is_mark(ch: str) -> bool:
+    """A punctuation mark, full- or half-width (emoji and other symbols are not)."""
+    return ch in CJK_PUNCT or ch in "～~" or unicodedata.category(ch).startswith("P")
+
+
+def count_marks(text: str) -> int:
+    """Punctuation marks that count as 字 (full-width / CJK ones; half-width marks count 0 字); a …… or ——
+    pair is one mark, as in a run.
+
+    >>> count_marks("新年好！！“福”……")
+    5
+    """
+    return sum(1 for u in _MARK_UNIT.findall(text) if not u.isascii() and (u in ("……", "——") or is_mark(u[0])))
+
+
+def _mark_runs(text: str) -> list[int]:
+    """Lengths of the runs of punctuation marks, a …… or —— pair being one mark; spaces are skipped and a
+    newline or any other character ends a run."""
+    runs, run = [], 0
+    for unit in _MARK_UNIT.findall(text.replace(" ", "").replace("\u3000", "")):
+        if unit[0] in PAIRED_MARKS:
+            continue
+        if unit in ("……", "——", "...") or is_mark(unit[0]):
+            run += 1
+            continue
+        runs.append(run)
+        run = 0
+    return runs + [run]
+
+
+def longest_mark_run(text: str) -> int:
+    """The longest run of marks.
+
+    >>> longest_mark_run("新年好～！——"), longest_mark_run("“福”、“禄”、“寿”……")
+    (3, 1)
+    """
+    return max(_mark_runs(text))
+
+
+def trailing_mark_run(text: str) -> int:
+    """Marks in the run the text ends with (what a following mark would join)."""
+    return _mark_runs(text)[-1]
+
+
+def leading_mark_run(text: str) -> int:
+    """Marks in the run the text starts with (what joins the run before it)."""
+    return _mark_runs(text)[0]
 
 
 def count(text: str, unit: str = "char") -> int:

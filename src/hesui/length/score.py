@@ -3,8 +3,74 @@ from __future__ import annotations
 
 import math
 
-from .count import count, paragraphs, sentences, verse_lines
+import re
+
+from .count import (count, count_chars, count_han, count_marks, longest_mark_run, paragraphs, sentences,
+                    verse_lines)
 from .spec import Constraint
+
+MAX_MARK_SHARE = 0.4  # of the 字 count; a single mark is always allowed ("福！")
+MAX_MARK_RUN = 2  # marks in a row; a …… or —— pair is one mark
+_DANGLING = "，、；：,;:“‘（《【「『—"
+_CLOSERS = "”’）》」』】\"')"
+_CLAUSE_BREAK = re.compile("[，。！？；、,.!?;\n]")
+
+
+def ill_formed(text: str) -> str | None:
+    """Why ``text`` is filler rather than real text (LENGTH_RULES.md §3), or None when it is well-formed.
+
+    >>> ill_formed("新年好！愿你健康快乐，阖家幸福。") is None
+    True
+    >>> ill_formed("祝你新年快乐万事如意～！——"), ill_formed("新年好！愿你健康快乐，阖……")
+    ('a run of 3 punctuation marks', 'ends in a cut word closed with ……')
+    """
+    body = text.strip()
+    if count_han(body) == 0 and not any(ch.isalnum() for ch in body):
+        return "no words"
+    marks, chars = count_marks(body), count_chars(body)
+    if marks > max(1, MAX_MARK_SHARE * chars):
+        return f"punctuation is {marks} of {chars} 字 (more than {MAX_MARK_SHARE:.0%})"
+    run = longest_mark_run(body)
+    if run > MAX_MARK_RUN:
+        return f"a run of {run} punctuation marks"
+    if body[-1] in _DANGLING or body.endswith("——"):
+        return f"ends on a dangling “{body[-1]}”"
+    if body.rstrip(_CLOSERS).endswith("…") and cut_word(body.rstrip(_CLOSERS).rstrip("…. ")):
+        return "ends in a cut word closed with ……"
+    return None
+
+
+def well_formed(text: str) -> bool:
+    """Real text, not filler: see ``ill_formed``."""
+    return ill_formed(text) is None
+
+
+def cut_word(text: str) -> bool:
+    """``text`` stops inside a word: its last clause is one lone Han character after a break ("…快乐，阖"), or
+    ends in a proper prefix of a dictionary word that is no word itself ("阖家欢", "万事如").
+
+    >>> cut_word("愿你健康快乐，阖"), cut_word("祝你万事如"), cut_word("我们一起等待"), cut_word("未完待续")
+    (True, True, False, False)
+    """
+    clause = _CLAUSE_BREAK.split(text)[-1].strip()
+    han = "".join(ch for ch in clause if count_han(ch))
+    if not han:
+        return False
+    if len(han) == 1 and len(clause) < len(text.strip()):
+        return True
+    freq = _word_freq()
+    return any(freq.get(han[-k:]) == 0 for k in range(2, min(4, len(han)) + 1))
+
+
+def _word_freq() -> dict[str, int]:
+    """jieba's dictionary: a word maps to its frequency, a proper prefix of a word (and no word) to 0."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
 
 
 def measured(text: str, c: Constraint) -> list[int]:
@@ -23,13 +89,13 @@ def meets(n: int, c: Constraint) -> bool:
 
 
 def strict(text: str, constraints: list[Constraint]) -> bool:
-    """Every constraint holds (for per-piece constraints: for every piece).
+    """The text is well-formed and every constraint holds (for per-piece constraints: for every piece).
 
     >>> from hesui.length import parse
     >>> strict("新年快乐，万事如意！", parse("20字以内").constraints)
     True
     """
-    return all(meets(n, c) for c in constraints for n in measured(text, c))
+    return well_formed(text) and all(meets(n, c) for c in constraints for n in measured(text, c))
 
 
 def qianfan_one(n: int, target: float) -> float:

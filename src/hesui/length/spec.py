@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .numerals import CN_NUM_CHARS, NUMBER, parse_number
+from .words import SPEECH, ignored_numbers, mask_set_words, normalize, rewrite_verb
 
 MAX_LENGTH = 5000  # 字; a longer request is out of scope for a greeting model
 
@@ -50,6 +51,10 @@ class Constraint:
 class Spec:
     constraints: list[Constraint] = field(default_factory=list)
     source: str = ""
+    # For each constraint, the words it was read from and their [start, end) in the request.
+    origins: list[tuple[str, int, int]] = field(default_factory=list)
+    # Numbers read but not taken as the answer's length: (words, why), in the order they stand.
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         if not self.constraints:
@@ -67,46 +72,64 @@ class Spec:
 
 # --- the vocabulary -------------------------------------------------------------------------------
 
-_MAX_WORDS = "不超过|不多于|不要超过|别超过|不得超过|不能超过|不可超过|最多|至多|控制在|限制在|限定在|限"
+_MAX_WORDS = ("不超过|不多于|不要超过|别超过|不得超过|不能超过|不可超过|不要多于|不超出|最多|至多|"
+              "控制在|限制在|限定在|限")
 _STRICT_MAX_WORDS = "少于|不到|低于|不足"
-_MIN_WORDS = "不少于|至少|最少|不低于|起码|不得少于|不能少于"
+_MIN_WORDS = "不少于|至少|最少|不低于|起码|不得少于|不能少于|不要少于"
 _STRICT_MIN_WORDS = "超过|多于|大于"
 _ABOUT_WORDS = "大约|大概|差不多|约莫|约"
 _PREFIX = f"(?P<pre>{_MAX_WORDS}|{_STRICT_MAX_WORDS}|{_MIN_WORDS}|{_STRICT_MIN_WORDS}|{_ABOUT_WORDS})?"
 _SUFFIX = "(?P<suf>以内|之内|以下|以上|左右|上下|之间|内)?"
-_UNIT = "(?P<ge>个)?(?P<unit>汉字|字|句话|句|段话|段落|段|行)"
-_NUM = rf"(?<![第这那])(?<![\d.{CN_NUM_CHARS}])"  # not an ordinal, not "这四个字", not the tail of a number
+# 段 as a span of time or road ("一段时间", "一段路") is no paragraph.
+_UNIT = "(?P<ge>个)?(?P<unit>汉字|字|句话|句|段话|段落|段(?!时|日子|路|距离|岁月|旅程)|行)"
+_CLOSING_QUOTE = "”」』’》\"'"
+# Not an ordinal, not "这四个字" / "“福”这个字" (words pointed at), not the tail of a number.
+_NUM = rf"(?<![第这那{_CLOSING_QUOTE}])(?<![\d.{CN_NUM_CHARS}几])"
 _DASH = "到|至|-|~|～|—|－|–"
+_DIGIT = "[一二两三四五六七八九]"
 
 _RANGE = re.compile(
     rf"(?:在\s*)?{_NUM}(?P<a>{NUMBER})\s*(?:个?字|个?汉字)?\s*(?:{_DASH}|和|与)\s*(?P<b>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}"
 )
-# Spoken approximations: 两三段 (2–3), 三四十字 (30–40), 两三百字 (200–300), 三五句 (3–5).
-_APPROX = re.compile(rf"(?<![{CN_NUM_CHARS}])(?P<a>[一二两三四五六七八])(?P<b>[二三四五六七八九])(?P<mult>[十百千]?)\s*{_UNIT}")
+# Two neighbouring numerals: 两三段 (2–3), 七八十字 (70–80), 两三百字 (200–300), 三五句 (3–5), 十一二个字 (11–12).
+_APPROX = re.compile(rf"{_NUM}(?P<head>{_DIGIT}?十)?(?P<a>{_DIGIT})(?P<b>{_DIGIT})(?P<mult>[十百千]?)\s*{_UNIT}\s*(?:左右|上下)?")
+# Fuzzy: 五十来字 (50–65), 一百多字 (101–199), 十几个字 (11–19), 二十几 (21–29), 几十字 (20–90), 几百字 (200–900).
+_FUZZY = re.compile(
+    rf"{_NUM}(?:(?P<n>{NUMBER})\s*(?P<fz>来|多)|(?P<tens>{_DIGIT}?十)几|几(?P<place>十|百|千))\s*{_UNIT}\s*(?:左右|上下)?"
+)
 _SINGLE = re.compile(rf"{_PREFIX}\s*{_NUM}(?P<n>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}")
-_PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各)?\s*(?P<body>.{{0,6}}?{NUMBER}\s*(?:个)?(?:汉字|字)(?:以内|之内|以下|以上|左右|上下|内)?)")
+_PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各|都|均)?\s*(?P<body>.{{0,6}}?{NUMBER}\s*(?:个)?(?:汉字|字)(?:以内|之内|以下|以上|左右|上下|内)?)")
+
+# Durations of a spoken text: 三分钟, 半分钟, 一分半钟, 1分30秒, 两三分钟, 3到5分钟, 30秒.
+_MIN_NUM = rf"(?:{NUMBER})"
+_DURATION = re.compile(
+    rf"{_PREFIX}\s*{_NUM}(?:"
+    rf"(?P<a>{_MIN_NUM})\s*(?:{_DASH})\s*(?P<b>{_MIN_NUM})\s*个?\s*分钟"
+    rf"|(?P<aa>{_DIGIT})(?P<bb>{_DIGIT})\s*个?\s*分钟"
+    rf"|(?P<m>{_MIN_NUM})\s*个?\s*分\s*(?:(?P<half>半)|(?P<sec>{_MIN_NUM})\s*秒)钟?"
+    rf"|(?P<m2>{_MIN_NUM})\s*个?\s*(?P<half2>半)?\s*分钟"
+    rf"|(?P<halfmin>半)\s*分钟"
+    rf"|(?P<s>{_MIN_NUM})\s*秒钟?(?!杀|懂|回|变))"
+    rf"\s*{_SUFFIX}"
+)
+SPEECH_RATE = (200, 250)  # 字 a minute, slow and brisk speech
 
 _COUPLET = re.compile(rf"(?:(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)(?!欢)")  # not 新春联欢会
 _COUPLET_PER_LINE = re.compile(rf"(?:上下联|上联和下联|上联下联|上下两联|每边)\s*各?\s*(?:为|是)?\s*(?P<n>{NUMBER})\s*(?:个)?(?:汉?字|言)")
-_VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗)|(?P<n2>五|七)(?P<short>绝|律)(?![对师])")
-_VERSE_YAN = re.compile(r"(?P<n>五|七|5|7)\s*言")
+_VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗|藏头诗)|(?P<n2>五|七)(?P<short>绝|律)(?![对师])")
+_VERSE_YAN = re.compile(r"(?P<n>五|七|5|7)\s*言|每[句行]话?\s*各?\s*(?P<n3>五|七|5|7)\s*个?字")
+_LOVE_LETTER = re.compile(r"三行情书")
 
 _UNIT_OF = {"汉字": "han", "字": "char", "句话": "sentence", "句": "sentence",
             "段话": "paragraph", "段落": "paragraph", "段": "paragraph", "行": "line"}
-_PER_OF = {"段": "paragraph", "句": "line", "行": "line", "联": "line"}
-
-
-def _normalize(text: str) -> str:
-    """Full-width digits to ASCII; "字数在200到300之间" → "字数在200到300字之间" so the unit is explicit."""
-    text = text.translate({0xFF10 + i: ord("0") + i for i in range(10)})
-    return re.sub(
-        rf"(字数[^\d{CN_NUM_CHARS}]{{0,6}}?{NUMBER}(?:\s*(?:{_DASH})\s*{NUMBER})?)(?!\s*个?(?:汉字|字|\d))",
-        r"\1字",
-        text,
-    )
+_PER_OF = {"段": "paragraph", "句": "sentence", "行": "line", "联": "line"}
 
 
 # --- turning one matched phrase into a constraint -------------------------------------------------
+
+def _about(n: int) -> tuple[int, int]:
+    return math.ceil(0.9 * n), math.floor(1.1 * n)
+
 
 def _bounds(kind_words: str | None, suffix: str | None, n: int) -> tuple[str, int | None, int | None]:
     """(kind, lo, hi) for a single number with its qualifier words, suffix wins over prefix."""
@@ -115,29 +138,30 @@ def _bounds(kind_words: str | None, suffix: str | None, n: int) -> tuple[str, in
     if suffix == "以上":
         return "min", n, None
     if suffix in ("左右", "上下"):
-        return "about", math.ceil(0.9 * n), math.floor(1.1 * n)
+        return ("about", *_about(n))
     pre = kind_words or ""
     for words, kind, lo, hi in (
         (_STRICT_MAX_WORDS, "max", None, n - 1),
         (_MAX_WORDS, "max", None, n),
         (_MIN_WORDS, "min", n, None),
         (_STRICT_MIN_WORDS, "min", n + 1, None),
-        (_ABOUT_WORDS, "about", math.ceil(0.9 * n), math.floor(1.1 * n)),
+        (_ABOUT_WORDS, "about", *_about(n)),
     ):
         if pre and pre in words.split("|"):
             return kind, lo, hi
     return "", None, None  # bare number: the caller decides by unit and size
 
 
-def _single(m: re.Match) -> Constraint:
+def _single(m: re.Match, counted: bool = False) -> Constraint:
+    """One number with its unit; ``counted``: the number followed 字数 ("字数：20" is about, not exactly 20 Han)."""
     n = parse_number(m["n"])
     unit = _UNIT_OF[m["unit"]]
     kind, lo, hi = _bounds(m["pre"], m["suf"], n)
     if kind:
         return Constraint(kind, unit, lo, hi, n)
     if unit in ("char", "han"):
-        if n > 20:  # "写一篇300字的作文": about
-            return Constraint("about", unit, math.ceil(0.9 * n), math.floor(1.1 * n), n)
+        if n > 20 or counted:  # "写一篇300字的作文": about
+            return Constraint("about", unit, *_about(n), n)
         return Constraint("exact", "han", n, n, n)  # "用八个字", "四字祝福": exactly N Han
     return Constraint("exact", unit, n, n, n)  # 三句话, 分三段
 
@@ -154,52 +178,105 @@ def _approx(m: re.Match) -> Constraint | None:
     if not a < b <= a + 2:  # 二三 and 三五 are spoken ranges; "九二" is not
         return None
     mult = parse_number(m["mult"]) if m["mult"] else 1
-    return Constraint("range", _UNIT_OF[m["unit"]], a * mult, b * mult, None)
+    head = parse_number(m["head"]) if m["head"] else 0
+    return Constraint("range", _UNIT_OF[m["unit"]], head + a * mult, head + b * mult, None)
 
 
-def _per_piece(m: re.Match) -> Constraint | None:
+def _fuzzy(m: re.Match) -> Constraint:
+    """N来 → [N, 1.3N]; N多 → [N+1, N+10^k−1] (10^k the place of N's last non-zero digit); 十几, 几十…"""
+    unit = _UNIT_OF[m["unit"]]
+    if m["n"]:
+        n = parse_number(m["n"])
+        if m["fz"] == "来":
+            return Constraint("range", unit, n, math.floor(1.3 * n), None)
+        place = 1
+        while n % (place * 10) == 0:
+            place *= 10
+        return Constraint("range", unit, n + 1, n + place - 1 if place > 1 else n + 9, None)
+    if m["tens"]:
+        base = parse_number(m["tens"])
+        return Constraint("range", unit, base + 1, base + 9, None)
+    place = parse_number(m["place"])
+    return Constraint("range", unit, 2 * place, 9 * place, None)
+
+
+def _per_piece(m: re.Match, poem: bool = False) -> Constraint | None:
     inner = _SINGLE.search(m["body"])
     if inner is None:
         return None
     c = _single(inner)
-    return Constraint(c.kind, c.unit, c.lo, c.hi, c.target, per=_PER_OF[m["per"]])
+    per = "line" if poem and m["per"] == "句" else _PER_OF[m["per"]]  # a poem's 句 is its line
+    return Constraint(c.kind, c.unit, c.lo, c.hi, c.target, per=per)
 
 
-def _poem(text: str, taken: list[tuple[int, int]]) -> tuple[list[Constraint], list[str]]:
-    """Couplet and verse constraints: a line count plus Han per line."""
-    found: list[Constraint] = []
-    words: list[str] = []
+def _round(x: float) -> int:
+    return math.floor(x + 0.5)  # half up: 15秒 → 62.5 → 63
+
+
+def _minutes(m: re.Match) -> tuple[float, float]:
+    """The (shortest, longest) minutes a duration phrase names."""
+    if m["a"]:
+        return parse_number(m["a"]), parse_number(m["b"])
+    if m["aa"]:
+        return parse_number(m["aa"]), parse_number(m["bb"])
+    if m["m"]:
+        t = parse_number(m["m"]) + (0.5 if m["half"] else parse_number(m["sec"]) / 60)
+    elif m["m2"]:
+        t = parse_number(m["m2"]) + (0.5 if m["half2"] else 0)
+    elif m["halfmin"]:
+        t = 0.5
+    else:
+        t = parse_number(m["s"]) / 60
+    return t, t
+
+
+def _duration(m: re.Match) -> Constraint | None:
+    """A spoken text's duration at 200–250 字 a minute; a qualifier keeps only its side of the range."""
+    lo_min, hi_min = _minutes(m)
+    if lo_min > hi_min:
+        raise LengthSpecError(f"范围“{m.group(0)}”的下限大于上限")
+    lo, hi = _round(SPEECH_RATE[0] * lo_min), _round(SPEECH_RATE[1] * hi_min)
+    kind, _, _ = _bounds(m["pre"], m["suf"], 1)
+    if kind == "max":
+        return Constraint("max", "char", None, hi, hi)
+    if kind == "min":
+        return Constraint("min", "char", lo, None, lo)
+    return Constraint("range", "char", lo, hi, None)
+
+
+def _poem(text: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, int], Constraint]]:
+    """Couplet, verse and 三行情书 constraints with the span each was read from."""
+    found: list[tuple[tuple[int, int], Constraint]] = []
     verse = _VERSE.search(text)
     for m in _COUPLET.finditer(text):
         if verse or _is_topic(text, m):
             continue
         per_line = _COUPLET_PER_LINE.search(text)
         n = parse_number(per_line["n"]) if per_line else parse_number(m["n"]) if m["n"] else 7
-        for span_match in (m, per_line):
-            if span_match is not None:
-                taken.append(span_match.span())
-                words.append(span_match.group(0))
-        found += [Constraint("couplet", "line", 2, 2, 2), Constraint("couplet", "han", n, n, n, per="line")]
+        taken += [x.span() for x in (m, per_line) if x is not None]
+        found += [(m.span(), Constraint("couplet", "line", 2, 2, 2)),
+                  ((per_line or m).span(), Constraint("couplet", "han", n, n, n, per="line"))]
         break  # one couplet per request
-    for m in _VERSE.finditer(text):
-        n_lines = 4 if (m["what"] or m["short"]) in ("绝句", "绝") else 8  # 七绝 / 五律 are the short names
+    if verse:
+        m = verse
+        n_lines = 8 if (m["what"] or m["short"]) in ("律诗", "律") else 4  # 藏头诗 is a 绝句 unless stated
         taken.append(m.span())
-        words.append(m.group(0))
-        found.append(Constraint("verse", "line", n_lines, n_lines, n_lines))
-        if m["n"] or m["n2"]:
-            n = parse_number(m["n"] or m["n2"])
-            found.append(Constraint("verse", "han", n, n, n, per="line"))
+        found.append((m.span(), Constraint("verse", "line", n_lines, n_lines, n_lines)))
+        yan = m if (m["n"] or m["n2"]) else _VERSE_YAN.search(text)
+        if yan:
+            n = parse_number(yan["n"] or yan["n2"]) if yan is m else parse_number(yan["n"] or yan["n3"])
+            taken.append(yan.span())
+            found.append((yan.span(), Constraint("verse", "han", n, n, n, per="line")))
         else:  # a 绝句 with no 言 given: either form is right
-            found.append(Constraint("verse", "han", 5, 7, None, per="line"))
-        break
-    if not found:
-        m = _VERSE_YAN.search(text)  # "一首七言诗": the line length alone
-        if m:
-            n = parse_number(m["n"])
-            taken.append(m.span())
-            words.append(m.group(0))
-            found.append(Constraint("verse", "han", n, n, n, per="line"))
-    return found, words
+            found.append((m.span(), Constraint("verse", "han", 5, 7, None, per="line")))
+    elif not found and (m := _VERSE_YAN.search(text)) and m["n"]:  # "一首七言诗": the line length alone
+        n = parse_number(m["n"])
+        taken.append(m.span())
+        found.append((m.span(), Constraint("verse", "han", n, n, n, per="line")))
+    if (m := _LOVE_LETTER.search(text)) and not found:
+        taken.append(m.span())
+        found.append((m.span(), Constraint("exact", "line", 3, 3, 3)))
+    return found
 
 
 def _is_topic(text: str, m: re.Match) -> bool:
@@ -207,7 +284,8 @@ def _is_topic(text: str, m: re.Match) -> bool:
     if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
         return True  # inside a title
     shaped = m["n"] or "副" in text[max(0, m.start() - 3):m.start()] or _COUPLET_PER_LINE.search(text)
-    other_text = r"\d{2,}\s*个?字|[十百千]\s*个?字|句话|作文|短文|散文|文章|朋友圈|文案|短信|祝福语"
+    other_text = (r"\d{2,}\s*个?字|[十百千]\s*个?字|句话|作文|短文|散文|文章|朋友圈|文案|短信|祝福语|口播|"
+                  r"分钟|秒")
     return not shaped and bool(re.search(other_text, text))
 
 
@@ -215,37 +293,95 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < b and a < span[1] for a, b in taken)
 
 
+Found = tuple[tuple[int, int], Constraint]
+_PHRASE_END = re.compile("[，。；！？、,;!?：:（(]")
+
+
+def _spoken_length(text: str, m: re.Match) -> bool:
+    """The duration measures the text to be spoken: it ends the clause, or the clause goes on to name the
+    speech ("两分钟的主持词", "2分钟拜年视频的旁白"); "表演三十秒复原魔方" is the time of something else."""
+    after = _PHRASE_END.split(text[m.end():m.end() + 12])[0]
+    return not after.strip() or after.startswith("的") or bool(SPEECH.search(after))
+
+
+def _phrases(text: str, taken: list[tuple[int, int]], counted: set[int],
+             poem: bool) -> tuple[list[Found], list[tuple[tuple[int, int], str]]]:
+    """Every length phrase outside ``taken``, longest kinds first, and the durations left unread."""
+    found: list[Found] = []
+    unread: list[tuple[tuple[int, int], str]] = []
+    builders = ((_PER, lambda m: _per_piece(m, poem)), (_DURATION, _duration), (_RANGE, _range),
+                (_APPROX, _approx), (_FUZZY, _fuzzy), (_SINGLE, lambda m: _single(m, m.end("unit") - 1 in counted)))
+    for pattern, build in builders:
+        for m in pattern.finditer(text):
+            if _overlaps(m.span(), taken):
+                continue
+            if pattern is _DURATION and not (SPEECH.search(text) and _spoken_length(text, m)):
+                unread.append((m.span(), "a duration, but not of the text to be spoken"))
+                taken.append(m.span())
+                continue
+            if (c := build(m)) is None:
+                continue
+            taken.append(m.span())
+            if c.unit == "line" and poem:
+                continue  # "四行" restating a poem's shape
+            found.append((m.span(), c, pattern is _DURATION))
+    return _durations_give_way(found, unread)
+
+
+def _durations_give_way(found, unread):
+    """A length in 字 beside a duration is the length ("大约700字，讲三分钟"): the duration is only a hint."""
+    in_chars = any(not dur and c.unit in ("char", "han") and c.per is None for _, c, dur in found)
+    if in_chars:
+        unread += [(span, "a duration beside a length in 字; the 字 count is the length")
+                   for span, _, dur in found if dur]
+    return [(span, c) for span, c, dur in found if not (dur and in_chars)], unread
+
+
+def _rewritten(text: str, found: list[Found], ignored: list) -> list[Found]:
+    """"把这段20个字的祝福扩写成150字": after a rewriting verb that a length follows, lengths before the verb
+    measure the source text and are left out."""
+    verb = rewrite_verb(text)
+    if verb is None or not any(verb[1] <= span[0] <= verb[1] + 3 for span, _ in found):
+        return found
+    ignored += [(span, "the source text's length, not the answer's") for span, _ in found if span[0] < verb[0]]
+    return [f for f in found if f[0][0] >= verb[0]]
+
+
 def parse(text: str) -> Spec:
     """All length constraints in a request; raises LengthSpecError if they cannot all hold.
 
     >>> parse("给领导写不超过80字的拜年短信").constraints
     [Constraint(kind='max', unit='char', lo=None, hi=80, target=80, per=None)]
+    >>> spec = parse("把这段20个字的祝福扩写成150字左右")
+    >>> [c.kind for c in spec.constraints], spec.ignored
+    (['about'], [('20个字', "the source text's length, not the answer's")])
     """
-    text = _normalize(text)
-    taken: list[tuple[int, int]] = []
-    constraints, words = _poem(text, taken)
-    is_poem = bool(constraints)
-    found: list[tuple[int, Constraint, str]] = []  # (position, constraint, words), sorted below
-    for pattern, build in ((_PER, _per_piece), (_RANGE, _range), (_APPROX, _approx), (_SINGLE, _single)):
-        for m in pattern.finditer(text):
-            if _overlaps(m.span(), taken) or (c := build(m)) is None:
-                continue
-            taken.append(m.span())
-            if c.unit == "line" and is_poem:
-                continue  # "四行" restating a poem's shape
-            found.append((m.start(), c, m.group(0).strip()))
-    found.sort(key=lambda f: f[0])
-    found = _drop_measure_word_paragraph(found)
-    constraints += [c for _, c, _ in found]
-    words += [w for _, _, w in found]
+    norm = normalize(text)
+    masked, taken, ignored = mask_set_words(norm.text)
+    poem = _poem(masked, taken)
+    found, unread = _phrases(masked, taken, norm.counted, bool(poem))
+    ignored += unread
+    found.sort(key=lambda f: f[0][0])
+    found = poem + _rewritten(masked, _drop_measure_word_paragraph(found), ignored)
+    ignored += ignored_numbers(masked, taken + [span for span, _ in ignored])
+    ignored.sort(key=lambda x: x[0][0])
+    constraints = [c for _, c in found]
     check(constraints)
-    return Spec(constraints, " ".join(words))
+    origins = [(text[a:b].strip(), a, b) for (a, b) in (norm.span(s) for s, _ in found)]
+    words = list(dict.fromkeys(w for w, _, _ in origins))
+    return Spec(constraints, " ".join(words), origins,
+                [(text[slice(*norm.span(span))].strip(), why) for span, why in ignored])
 
 
-def _drop_measure_word_paragraph(found: list[tuple[int, Constraint, str]]) -> list[tuple[int, Constraint, str]]:
-    """"分三段写一段寄语": the 一段 is the measure word "a piece of", not a second paragraph count."""
-    counts = [c for _, c, _ in found if c.unit == "paragraph" and c.per is None]
-    if len(counts) < 2:
+LONG_TEXT = 150  # 字: "写一段两分钟的主持词" (400+ 字) means "a piece of", not one paragraph
+
+
+def _drop_measure_word_paragraph(found: list[Found]) -> list[Found]:
+    """"分三段写一段寄语", "写一段两分钟的主持词": the 一段 is the measure word "a piece of", not a paragraph
+    count, when another paragraph count stands beside it or the text is longer than one paragraph."""
+    counts = [c for _, c in found if c.unit == "paragraph" and c.per is None]
+    long_text = any(c.unit == "char" and c.per is None and (c.lo or 0) > LONG_TEXT for _, c in found)
+    if len(counts) < 2 and not long_text:
         return found
     return [f for f in found if not (f[1].unit == "paragraph" and f[1].per is None and f[1].target == 1)]
 
@@ -264,10 +400,12 @@ def check(constraints: list[Constraint]) -> None:
         if lo > hi:
             raise LengthSpecError(f"长度要求互相矛盾：至少 {lo} 又至多 {hi:g}{_unit_word(c.unit)}")
         merged[(c.unit, c.per)] = (lo, hi)
-    han_lo = merged.get(("han", None), (0, math.inf))[0]
-    char_hi = merged.get(("char", None), (0, math.inf))[1]
+    han_lo, han_hi = merged.get(("han", None), (0, math.inf))
+    char_lo, char_hi = merged.get(("char", None), (0, math.inf))
     if han_lo > char_hi:
         raise LengthSpecError(f"长度要求互相矛盾：至少 {han_lo} 个汉字，但总字数至多 {char_hi:g}")
+    if han_hi < 0.5 * char_lo:  # "用四个字写80字左右": 4 Han cannot make 72 字 of real text
+        raise LengthSpecError(f"长度要求互相矛盾：只有 {han_hi:g} 个汉字，但总字数至少 {char_lo}")
 
 
 def _unit_word(unit: str) -> str:

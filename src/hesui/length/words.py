@@ -1,0 +1,134 @@
+"""The words around the numbers of a request: script normalisation, set phrases, rewriting verbs, and why a
+number that is no length was left alone (../shared/LENGTH_RULES.md §2, "Numbers that are not the answer's length").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .numerals import CN_NUM_CHARS, NUMBER
+
+# Set phrases that hold a numeral and a length unit but measure nothing of the answer.
+SET_PHRASES = re.compile(
+    rf"[{CN_NUM_CHARS}\d]+\s*个?字(?:成语|词语|词组|短语|格言|俗语|谚语|箴言|口诀|诀|真言|词)"
+    r"|一字(?:一句|一顿|千金|之差|不差|不漏|不落|排开|长蛇)|生辰八字|八字(?:方针|胡|眉|没一撇|还没一撇)"
+    r"|千字文|十字(?:路口|街头|架|绣)|三句半|三言两语|千言万语|一言(?:难尽|为定)|只言片语"
+)
+# After one of these, a length is the rewritten text's; before it, the source's.
+REWRITE_VERBS = re.compile(
+    r"(?:扩写|扩充|扩展|改写|缩写|压缩|精简|删减|缩减|缩短|浓缩|扩)(?:成|到|为|至|在)|缩(?:成|到)|改成|改为"
+)
+# Texts read aloud: a duration is their length.
+SPEECH = re.compile(r"发言|致辞|讲话|演讲|主持|串词|开场白|旁白|口播|视频|配音|祝酒|朗诵|台词|脱口秀|播报|广播|"
+                    r"直播|念|说|讲|宣讲|祝词|贺词|答谢词|解说")
+_FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
+_DASH = "到|至|-|~|～|—|－|–"
+# "字数在200到300之间" → "字数在200到300字之间": the unit after 字数 made explicit.
+_COUNT_WORD = re.compile(
+    rf"(字数[^\d{CN_NUM_CHARS}]{{0,6}}?{NUMBER}(?:\s*(?:{_DASH})\s*{NUMBER})?)(?!\s*个?(?:汉字|字|\d))"
+)
+
+
+@lru_cache(maxsize=4096)
+def _simplified(ch: str) -> str:
+    """One character in simplified script (個 → 个, 內 → 内), kept as is when the mapping is not one-to-one."""
+    import zhconv
+
+    out = zhconv.convert(ch, "zh-cn")
+    return out if len(out) == 1 else ch
+
+
+@dataclass
+class Normalized:
+    text: str  # simplified script, ASCII digits, 字 after a number that follows 字数
+    origin: list[int]  # origin[i]: the request's index of text[i]; one more entry for the end
+    counted: set[int] = field(default_factory=set)  # indices of the 字 inserted after 字数's number
+
+    def span(self, span: tuple[int, int]) -> tuple[int, int]:
+        """A [start, end) span of ``text`` as a span of the request."""
+        a, b = span
+        return self.origin[a], self.origin[b - 1] + 1 if b > a else self.origin[a]
+
+
+def normalize(request: str) -> Normalized:
+    """Traditional → simplified, full-width → ASCII digits (one character each), then the 字数 rewrite.
+
+    >>> n = normalize("字數：３００，寫一段")
+    >>> n.text, n.span((3, 7))
+    ('字数：300字，写一段', (3, 6))
+    """
+    flat = "".join(_simplified(ch) for ch in request.translate(_FULL_WIDTH_DIGITS))
+    out, origin, counted, pos = [], [], set(), 0
+    for m in _COUNT_WORD.finditer(flat):
+        out.append(flat[pos:m.end()])
+        origin += range(pos, m.end())
+        counted.add(len(origin))
+        out.append("字")
+        origin.append(m.end() - 1)
+        pos = m.end()
+    out.append(flat[pos:])
+    origin += range(pos, len(flat) + 1)
+    text = "".join(out)
+    return Normalized(text, origin, counted)
+
+
+def mask_set_words(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[tuple[int, int], str]]]:
+    """``text`` with its set phrases (四字成语, 三句半…) blanked out, the spans taken, and why they were left.
+
+    >>> mask_set_words("用四字成语写80字左右")[0]
+    '用〓〓〓〓写80字左右'
+    """
+    ignored = [(m.span(), f"a set phrase ({m.group(0)}), not a length") for m in SET_PHRASES.finditer(text)]
+    for (a, b), _ in ignored:
+        text = text[:a] + "〓" * (b - a) + text[b:]
+    return text, [], ignored
+
+
+def rewrite_verb(text: str) -> tuple[int, int] | None:
+    """The [start, end) of the first rewriting verb (扩写成, 缩写到, 压缩到…), or None."""
+    m = REWRITE_VERBS.search(text)
+    return m.span() if m else None
+
+
+_ANY_NUMBER = re.compile(rf"\d+(?:\.\d+)?|[{CN_NUM_CHARS}]*几[{CN_NUM_CHARS}]*|[{CN_NUM_CHARS}]+")
+_WHY = [
+    (re.compile(r"\s*(?:周岁|岁|大寿|寿辰)"), "an age"),
+    (re.compile(r"\s*(?:月|日|号|点|时)"), "a date or time"),
+    (re.compile(r"\s*(?:多|来)?\s*(?:年|天|周|个月|小时|遍|次|回)"), "a span or count of times"),
+    (re.compile(r"\s*(?:分钟|秒)"), "a duration, but the text is not one to be spoken"),
+    (re.compile(r"\s*个?(?:汉字|字|句|段|行)"), "points at given words, not a length"),
+    (re.compile(r"\s*(?:个|位|条|份|首|篇|副|张|种|版|款|口|人|家|句|段|本|封|幅|样|项|点|层|元|块)"),
+     "a count of items, not a length"),
+]
+
+
+def _why(text: str, a: int, b: int) -> str:
+    """Why the number text[a:b] is no length."""
+    if a and text[a - 1] == "第":
+        return "an ordinal"
+    after = text[b:b + 4]
+    if re.match(r"\s*年", after) and (b - a == 4 or re.fullmatch(r"[零〇一二三四五六七八九]{4}", text[a:b])):
+        return "a year"
+    for pattern, why in _WHY:
+        if pattern.match(after):
+            return why
+    return "not followed by a length unit"
+
+
+def ignored_numbers(text: str, skip: list[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:
+    """The numbers outside ``skip`` with why each is no length; a lone 一 (the article "a") is left out.
+
+    >>> [(s, w) for s, w in ignored_numbers("给50岁的妈妈写第一条2025年的祝福", [])]
+    [((1, 3), 'an age'), ((11, 15), 'a year')]
+    """
+    out = []
+    for m in _ANY_NUMBER.finditer(text):
+        a, b = m.span()
+        if m.group(0) in ("一", "几", "万", "千", "百") or any(a < y and x < b for x, y in skip):
+            continue
+        why = _why(text, a, b)
+        if why == "an ordinal":
+            continue  # 第一、第二: plainly no length
+        out.append(((a, b), why))
+    return out
