@@ -166,14 +166,16 @@ def is_mark(ch: str) -> bool:
     return ch in CJK_PUNCT or ch in "～~" or unicodedata.category(ch).startswith("P")
 
 
-def count_marks(text: str) -> int:
+def count_marks(text: str, *, paired: bool = True) -> int:
     """Punctuation marks that count as 字 (full-width / CJK ones; half-width marks count 0 字); a …… or ——
-    pair is one mark, as in a run.
+    pair is one mark, as in a run. ``paired=False`` leaves out quotes and brackets, which wrap words
+    ("“福”、“禄”" is no filler) — the share rule of well-formedness counts that way.
 
-    >>> count_marks("新年好！！“福”……")
-    5
+    >>> count_marks("新年好！！“福”……"), count_marks("新年好！！“福”……", paired=False)
+    (5, 3)
     """
-    return sum(1 for u in _MARK_UNIT.findall(text) if not u.isascii() and (u in ("……", "——") or is_mark(u[0])))
+    return sum(1 for u in _MARK_UNIT.findall(text)
+               if not u.isascii() and (u in ("……", "——") or is_mark(u[0])) and (paired or u not in PAIRED_MARKS))
 
 
 def _mark_runs(text: str) -> list[int]:

@@ -27,12 +27,12 @@ def ill_formed(text: str) -> str | None:
     body = text.strip()
     if count_han(body) == 0 and not any(ch.isalnum() for ch in body):
         return "no words"
-    marks, chars = count_marks(body), count_chars(body)
-    if marks > max(1, MAX_MARK_SHARE * chars):
-        return f"punctuation is {marks} of {chars} 字 (more than {MAX_MARK_SHARE:.0%})"
     run = longest_mark_run(body)
     if run > MAX_MARK_RUN:
         return f"a run of {run} punctuation marks"
+    marks, chars = count_marks(body, paired=False), count_chars(body)
+    if marks > max(1, MAX_MARK_SHARE * chars):
+        return f"punctuation is {marks} of {chars} 字 (more than {MAX_MARK_SHARE:.0%})"
     if body[-1] in _DANGLING or body.endswith("——"):
         return f"ends on a dangling “{body[-1]}”"
     if body.rstrip(_CLOSERS).endswith("…") and cut_word(body.rstrip(_CLOSERS).rstrip("…. ")):

@@ -103,32 +103,32 @@ _WHY = [
 ]
 
 
-def _why(text: str, a: int, b: int) -> str:
-    """Why the number text[a:b] is no length."""
+def _why(text: str, a: int, b: int) -> tuple[str, int]:
+    """Why the number text[a:b] is no length, and how many characters after it belong to the phrase."""
     if a and text[a - 1] == "第":
-        return "an ordinal"
+        return "an ordinal", 0
     after = text[b:b + 4]
-    if re.match(r"\s*年", after) and (b - a == 4 or re.fullmatch(r"[零〇一二三四五六七八九]{4}", text[a:b])):
-        return "a year"
+    if re.match(r"年", after) and (b - a == 4 or re.fullmatch(r"[零〇一二三四五六七八九]{4}", text[a:b])):
+        return "a year", 1
     for pattern, why in _WHY:
-        if pattern.match(after):
-            return why
-    return "not followed by a length unit"
+        if m := pattern.match(after):
+            return why, m.end()
+    return "not followed by a length unit", 0
 
 
 def ignored_numbers(text: str, skip: list[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:
     """The numbers outside ``skip`` with why each is no length; a lone 一 (the article "a") is left out.
 
     >>> [(s, w) for s, w in ignored_numbers("给50岁的妈妈写第一条2025年的祝福", [])]
-    [((1, 3), 'an age'), ((11, 15), 'a year')]
+    [((1, 4), 'an age'), ((11, 16), 'a year')]
     """
     out = []
     for m in _ANY_NUMBER.finditer(text):
         a, b = m.span()
         if m.group(0) in ("一", "几", "万", "千", "百") or any(a < y and x < b for x, y in skip):
             continue
-        why = _why(text, a, b)
+        why, tail = _why(text, a, b)
         if why == "an ordinal":
             continue  # 第一、第二: plainly no length
-        out.append(((a, b), why))
+        out.append(((a, b + tail), why))
     return out
