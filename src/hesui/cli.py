@@ -53,15 +53,16 @@ def add_parse(sub) -> None:
 # --- hesui write --------------------------------------------------------------------------------------
 
 def cmd_write(args) -> int:
-    from hesui.generate.engine import SamplingConfig, TransformersEngine, check_request
+    from hesui.generate.engine import TransformersEngine
+    from hesui.generate.seam import BestOfN, SamplingConfig, check_request
     from hesui.model.registry import ModelError
 
     try:
         check_request(args.prompt)  # fail before the model loads
         config = SamplingConfig(temperature=args.temperature, n_candidates=args.n_candidates,
                                 seed=args.seed, control=not args.no_control)
-        engine = TransformersEngine.load(args.model, args.adapter)
-        answer = engine.write(args.prompt, config)
+        generator = BestOfN(TransformersEngine.load(args.model, args.adapter))
+        answer = generator.write(args.prompt, config)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
     if args.json:
@@ -186,8 +187,10 @@ def cmd_eval(args) -> int:
         from hesui.evaluate.run import load_items
 
         load_items(Path(cfg.data), cfg.limit)  # a bad file fails before the model loads
-        engine = TransformersEngine.load(cfg.model, None if args.base_only else cfg.adapter)
-        metrics = evaluate(engine, cfg, progress=tqdm)
+        from hesui.generate.seam import BestOfN
+
+        generator = BestOfN(TransformersEngine.load(cfg.model, None if args.base_only else cfg.adapter))
+        metrics = evaluate(generator, cfg, progress=tqdm)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
     if args.judge_url or args.judge_model:
@@ -272,10 +275,53 @@ def add_compare(sub) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+# --- hesui serve --------------------------------------------------------------------------------------
+
+def cmd_serve(args) -> int:
+    from hesui.model.registry import ModelError
+    from hesui.serve.app import build_generators, create_app
+
+    if args.max_batch < 1 or args.max_queue < 1:
+        raise UserError("--max-batch and --max-queue must be at least 1")
+    try:
+        import uvicorn
+
+        generators = build_generators(args.model, args.adapter)
+    except ImportError as e:
+        raise UserError(f"hesui serve needs fastapi and uvicorn ({e.name} is missing): pip install fastapi uvicorn")
+    except (ValueError, ModelError) as e:
+        raise UserError(str(e)) from None
+    app = create_app(generators, api_key=args.api_key, max_batch=args.max_batch, max_queue=args.max_queue)
+    print(f"hesui: serving {', '.join(generators)} on http://{args.host}:{args.port} "
+          f"(OpenAI /v1/chat/completions, Qianfan /rpc/2.0/ai_custom/v1/wenxinworkshop/chat/<model>, page /)",
+          file=sys.stderr)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    except (OSError, SystemExit) as e:
+        raise UserError(f"cannot serve on {args.host}:{args.port}: {e}") from None
+    return 0
+
+
+def add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="the model behind OpenAI- and Qianfan-compatible chat APIs, plus a playground",
+                       description="Serve named models: 'hesui' (the base plus --adapter, or models/hesui-lora when "
+                                   "it exists, with the length controller) and 'hesui-base' (the plain base model).")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--model", help="a local Hugging Face model directory or a .gguf file (default: the embedded base)")
+    p.add_argument("--adapter", help="a PEFT adapter for 'hesui' (default: models/hesui-lora if present)")
+    p.add_argument("--api-key", help="require this key (Bearer header or ?access_token=) on every route but "
+                                     "/healthz and the page")
+    p.add_argument("--max-batch", type=int, default=8, help="requests decoded together (default 8)")
+    p.add_argument("--max-queue", type=int, default=32,
+                   help="requests waiting at most; past it a request is refused at once (default 32)")
+    p.set_defaults(func=cmd_serve)
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write, "data": add_data, "eval": add_eval,
-                                 "compare": add_compare}
+                                 "compare": add_compare, "serve": add_serve}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -214,8 +214,9 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
 
 def _engine(cache: dict, model: str | None, adapter: str | None):
     from hesui.generate.engine import TransformersEngine
+    from hesui.generate.seam import BestOfN
 
     key = (model, adapter)
-    if key not in cache:
-        cache[key] = TransformersEngine.load(model, adapter)
+    if key not in cache:  # the Generator: best-of-N and resampling above the engine, as everywhere
+        cache[key] = BestOfN(TransformersEngine.load(model, adapter))
     return cache[key]

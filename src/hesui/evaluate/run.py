@@ -92,7 +92,9 @@ def _finished_ids(samples: Path) -> set[str]:
 
 def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
     """Run ``engine`` over the requests, appending to samples.jsonl; returns the metrics."""
-    from hesui.generate.engine import SamplingConfig
+    from hesui.generate.seam import BestOfN, SamplingConfig
+
+    generator = engine if hasattr(engine, "generate") else BestOfN(engine)  # an engine only samples
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,7 +111,7 @@ def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
         for start in range(0, len(todo), cfg.batch):
             batch = todo[start:start + cfg.batch]
             t0 = time.perf_counter()
-            answers = engine.write_many([i.prompt for i in batch], sampling)
+            answers = generator.write_many([i.prompt for i in batch], sampling)
             each = (time.perf_counter() - t0) / len(batch)  # a batch's time, shared by its requests
             for item, answer in zip(batch, answers):
                 f.write(json.dumps(score_row(item, answer.text, each, answer.tokens), ensure_ascii=False) + "\n")

@@ -228,11 +228,10 @@ def visible_text(raw: str, stop: Sequence[str] = (), *, final: bool = True) -> s
 class BestOfN:
     """The ``Generator`` over one engine: best-of-N candidates in one batch, failures resampled, the best kept.
 
-    ``defaults`` is this named model's sampling when a request leaves a setting out (the server's ``hesui-base``
-    runs with control off)."""
+    ``control`` is this named model's default when a request does not say (the server's ``hesui-base``: off)."""
 
-    def __init__(self, engine: Engine, name: str | None = None):
-        self.engine, self.name = engine, name or engine.name
+    def __init__(self, engine: Engine, name: str | None = None, *, control: bool = True):
+        self.engine, self.name, self.control = engine, name or engine.name, control
 
     def _job(self, request: ChatRequest, spec: Spec, seed: int, group: int) -> Job:
         cfg = request.sampling

@@ -1,0 +1,160 @@
+"""``hesui serve``: named models behind the OpenAI and Qianfan chat dialects, the length tools, and the playground.
+
+``create_app(generators)`` takes any ``Generator`` per name (the seam), so tests run it on a tiny model and a
+vLLM-backed generator would run it unchanged. Routes: /healthz (open), /v1/models and /v1/chat/completions
+(Bearer key), the Qianfan chat route (?access_token=), /hesui/count and /hesui/parse (either), / and /static/
+(the playground, open; it asks for a key when a call gets 401).
+"""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from hesui.generate.seam import Answer, Generator, SamplingConfig, well_formed
+from hesui.length import LengthSpecError, Spec, parse
+
+from . import openai_api, qianfan
+from .batching import Batcher, Ticket
+from .common import BadRequest, key_ok, read_json
+
+STATIC = Path(__file__).parent / "static"
+ADAPTER = Path("models/hesui-lora")  # the shipped adapter, when it exists
+
+
+class ServerState:
+    def __init__(self, generators: dict[str, Generator], api_key: str | None, batcher: Batcher):
+        self.generators, self.api_key, self.batcher = generators, api_key, batcher
+
+    def defaults(self, model: str) -> SamplingConfig:
+        """A model's sampling when a request leaves a setting out; the plain base runs without the controller."""
+        return SamplingConfig(control=getattr(self.generators[model], "control", True))
+
+    def submit_all(self, model: str, requests, *, stream: bool) -> list[Ticket]:
+        """Queue every choice of one call, or none of them (QueueFull)."""
+        tickets: list[Ticket] = []
+        try:
+            for r in requests:
+                tickets.append(self.batcher.submit(model, r, stream=stream))
+        except Exception:
+            for t in tickets:
+                self.batcher.cancel(t)
+            raise
+        return tickets
+
+
+def create_app(generators: dict[str, Generator], *, api_key: str | None = None, max_batch: int = 8,
+               max_queue: int = 32, batch_window: float = 0.02) -> FastAPI:
+    """``generators``: name → Generator, the tuned model first; ``batch_window`` in seconds."""
+    batcher = Batcher(generators, max_batch=max_batch, max_queue=max_queue, window=batch_window)
+    state = ServerState(generators, api_key, batcher)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        batcher.close()
+
+    app = FastAPI(title="hesui", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.hesui = state
+    app.include_router(openai_api.make_router(state))
+    app.include_router(qianfan.make_router(state))
+    _length_routes(app, state)
+    _errors(app)
+
+    @app.get("/healthz")
+    async def healthz():
+        return {"ok": True, "models": list(generators)}
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def index():
+            return FileResponse(STATIC / "index.html")
+    return app
+
+
+def _length_routes(app: FastAPI, state: ServerState) -> None:
+    def unauthorized():
+        return openai_api.error(401, "a valid API key is required: Bearer header or ?access_token=", "invalid_api_key")
+
+    async def read(request: Request, *names: str) -> dict:
+        """The body with each named field a string (the first required); a contradictory request is an error."""
+        body = read_json(await request.body())
+        for i, name in enumerate(names):
+            if (i == 0 or body.get(name) is not None) and not isinstance(body.get(name), str):
+                raise BadRequest(f"{name} must be a string", param=name)
+        return body
+
+    def spec_of(text: str | None, param: str) -> Spec:
+        try:
+            return parse(text[:5000]) if text else Spec()
+        except LengthSpecError as e:
+            raise BadRequest(str(e), param=param, kind="length") from None
+
+    @app.post("/hesui/count")
+    async def count(request: Request):
+        if not key_ok(request, state.api_key):
+            return unauthorized()
+        try:
+            body = await read(request, "text", "request")
+            text, spec = body["text"], spec_of(body.get("request"), "request")
+        except BadRequest as e:
+            return openai_api.bad_request(e)
+        a = Answer(text, spec, None, 0, 0.0, 0)
+        v = a.verdict()
+        ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
+        return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
+                "well_formed": well_formed(text, spec)}
+
+    @app.post("/hesui/parse")
+    async def parse_route(request: Request):
+        if not key_ok(request, state.api_key):
+            return unauthorized()
+        try:
+            spec = spec_of((await read(request, "text"))["text"], "text")
+        except BadRequest as e:
+            return openai_api.bad_request(e)
+        ignored = [i if isinstance(i, dict) else {"words": str(i), "reason": ""} for i in getattr(spec, "ignored", [])]
+        return {**spec.to_dict(), "source": spec.source, "ignored": ignored, "description": describe(spec)}
+
+
+def describe(spec: Spec) -> str:
+    """A short Chinese phrase of what was read, e.g. "50字以内"; "" when nothing was."""
+    from hesui.model.chat import length_note
+
+    note = length_note(spec)
+    return note.strip("（）").replace("全文", "").replace("，尽量写满", "") if note else ""
+
+
+def _errors(app: FastAPI) -> None:
+    """Whatever slips past the routes still answers in JSON: 404 / 405 as OpenAI errors, never a bare page."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+        status = exc.status_code if exc.status_code in (400, 401, 404, 429) else 400 if exc.status_code < 500 else 500
+        return openai_api.error(status, str(exc.detail), code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return openai_api.error(400, "invalid request", "invalid_value")
+
+
+def build_generators(model: str | None = None, adapter: str | None = None) -> dict[str, Generator]:
+    """``hesui``: the base with the adapter (``--adapter``, else models/hesui-lora when it exists) and the controller;
+    ``hesui-base``: the plain base, no controller. Without an adapter both share one loaded model."""
+    from hesui.generate.engine import TransformersEngine
+    from hesui.generate.seam import BestOfN
+
+    if adapter is None and (ADAPTER / "adapter_config.json").is_file():
+        adapter = str(ADAPTER)
+    base = TransformersEngine.load(model)
+    tuned = TransformersEngine.load(model, adapter) if adapter else base
+    return {"hesui": BestOfN(tuned, "hesui"), "hesui-base": BestOfN(base, "hesui-base", control=False)}
