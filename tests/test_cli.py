@@ -34,12 +34,21 @@ def test_parse_json(capsys):
     assert out == {"constraints": [
         {"kind": "exact", "unit": "paragraph", "lo": 3, "hi": 3, "target": 3},
         {"kind": "max", "unit": "char", "lo": None, "hi": 50, "target": 50, "per": "paragraph"}],
-        "source": "三段 每段不超过50字"}
+        "source": "三段 每段不超过50字",
+        "read": [{"words": "三段", "at": [0, 2]}, {"words": "每段不超过50字", "at": [3, 11]}], "ignored": []}
 
 
 def test_parse_no_constraint(capsys):
     assert main(["parse", "--json", "给领导写拜年短信"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"constraints": []}
+    assert json.loads(capsys.readouterr().out) == {"constraints": [], "read": [], "ignored": []}
+
+
+def test_parse_json_says_why_a_number_was_ignored(capsys):
+    assert main(["parse", "--json", "把这条10个字的祝福扩写成100字，给50岁的妈妈"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["kind"] for c in out["constraints"]] == ["about"]
+    assert out["ignored"] == [{"words": "10个字", "reason": "the source text's length, not the answer's"},
+                              {"words": "50岁", "reason": "an age"}]
 
 
 def test_parse_contradiction_exits_2_with_one_line():

@@ -31,14 +31,18 @@ def cmd_parse(args) -> int:
     except LengthSpecError as e:
         raise UserError(str(e)) from None
     if args.json:
-        _print_json(spec.to_dict())
-    elif not spec.constraints:
+        _print_json({**spec.to_dict(), "read": [{"words": w, "at": [a, b]} for w, a, b in spec.origins],
+                     "ignored": [{"words": w, "reason": why} for w, why in spec.ignored]})
+        return 0
+    if not spec.constraints:
         print("no length constraint")
-    else:
-        for c in spec.constraints:
-            per = f" per {c.per}" if c.per else ""
-            print(f"{c.kind:8} {c.unit:9} lo={c.lo} hi={c.hi} target={c.target}{per}")
+    for c, (words, a, b) in zip(spec.constraints, spec.origins):
+        per = f" per {c.per}" if c.per else ""
+        print(f"{c.kind:8} {c.unit:9} lo={c.lo} hi={c.hi} target={c.target}{per}  ← “{words}” at {a}–{b}")
+    if spec.source:
         print(f"from: {spec.source}")
+    for words, why in spec.ignored:
+        print(f"ignored: “{words}”: {why}")
     return 0
 
 
