@@ -134,11 +134,11 @@ def test_qianfan_line_shape(tmp_path):
 
 @pytest.mark.parametrize("fmt,line,reason", [
     ("qianfan", '{"prompt": "x"}', "array of turns"),
-    ("qianfan", '[{"prompt": "x", "response": "y"}]', 'response": [['),
+    ("qianfan", '[{"prompt": "x", "response": 5}]', 'response": [['),  # a plain string is documented: accepted
     ("alpaca", '{"instruction": "x"}', "instruction"),
     ("messages", '{"messages": [{"role": "user"}]}', "messages"),
     ("alpaca", "{broken", "not valid JSON"),
-    ("alpaca", '{"instruction": "不少于100字且不超过50字", "output": "x"}', "矛盾"),
+    ("alpaca", '{"instruction": "x", "output": "y", "history": "z"}', "history"),  # unparsable lengths: a warning
 ])
 def test_malformed_input_is_reported_by_line(fmt, line, reason, tmp_path):
     path = tmp_path / "bad.jsonl"

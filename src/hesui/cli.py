@@ -116,36 +116,56 @@ def cmd_data_build(args) -> int:
 def cmd_data_validate(args) -> int:
     from pathlib import Path
 
+    from hesui.data.formats import FileError
     from hesui.data.validate import validate_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"no such file: {args.file}")
-    n, problems = validate_file(path)
+    try:
+        n, problems = validate_file(path)
+    except FileError as e:
+        raise UserError(str(e)) from None
     for p in problems:
         print(f"{args.file}: {p}")
     print(f"{args.file}: {n} records, {len(problems)} bad", file=sys.stderr)
     return 1 if problems else 0
 
 
+def _counts(counter) -> str:
+    return ", ".join(f"{what} ×{n}" for what, n in sorted(counter.items()))
+
+
 def cmd_data_convert(args) -> int:
     from pathlib import Path
 
-    from hesui.data.formats import FormatError, convert
+    from hesui.data.formats import FileError, FormatError, convert
 
     if not Path(args.src).is_file():
         raise UserError(f"no such file: {args.src}")
     try:
-        n = convert(Path(args.src), args.src_format, Path(args.dst), args.dst_format)
+        result = convert(Path(args.src), args.src_format, Path(args.dst), args.dst_format)
+    except FileError as e:
+        raise UserError(f"{e}; nothing written") from None
     except FormatError as e:
         print(e, file=sys.stderr)
-        raise UserError(f"{args.src} is not valid {args.src_format} jsonl (bad lines above); nothing written") from None
-    print(f"converted {n} records: {args.src} ({args.src_format}) → {args.dst} ({args.dst_format})")
+        raise UserError(f"{args.src} is not valid {args.src_format} data (bad lines above); nothing written") from None
+    for warning in result.report.warnings:
+        print(f"hesui: {warning}", file=sys.stderr)
+    print(f"converted {result.n} records: {args.src} ({args.src_format}) → {args.dst} ({args.dst_format})")
+    if result.report.warnings:
+        print(f"hesui: {len(result.report.warnings)} request(s) converted with no constraints, their length "
+              f"unreadable (warnings above)", file=sys.stderr)
+    if result.report.unread:
+        print(f"hesui: not converted, the canonical record has no place for: {_counts(result.report.unread)}",
+              file=sys.stderr)
+    if result.lost:
+        print(f"hesui: not written, {args.dst_format} cannot hold: {_counts(result.lost)}", file=sys.stderr)
     return 0
 
 
 def add_data(sub) -> None:
-    from hesui.data.formats import FORMATS
+    from hesui.data.formats import FILES_HELP, FORMATS
 
     p = sub.add_parser("data", help="build, validate and convert training data",
                        description="The corpus: build the train/dev/test splits from the seed pairs, validate "
@@ -155,11 +175,16 @@ def add_data(sub) -> None:
     b.add_argument("--out", default="data", help="output directory (default: data/)")
     b.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same files (default 0)")
     b.set_defaults(func=cmd_data_build)
-    v = dsub.add_parser("validate", help="check every record of a canonical jsonl file; exit 1 if any is bad")
+    v = dsub.add_parser("validate", help="check every record of a canonical jsonl file; exit 1 if any is bad",
+                        description="Check every canonical record against the length contract. " + FILES_HELP)
     v.add_argument("file")
     v.set_defaults(func=cmd_data_validate)
-    c = dsub.add_parser("convert", help="convert jsonl between canonical, qianfan, messages and alpaca",
-                        description="Import or export: e.g. hesui data convert my.jsonl --from qianfan out.jsonl")
+    c = dsub.add_parser("convert", help="convert between canonical, qianfan, messages, alpaca and sharegpt",
+                        description="Import or export: e.g. hesui data convert my.jsonl --from qianfan out.jsonl. "
+                                    "System messages, earlier turns and Qianfan weights are kept; what the target "
+                                    "format cannot hold is counted on stderr. A request whose length cannot be "
+                                    "read converts with no constraints and a numbered warning. DST ending in .json "
+                                    "gets a JSON array. " + FILES_HELP)
     c.add_argument("src")
     c.add_argument("dst")
     c.add_argument("--from", dest="src_format", choices=FORMATS, default="canonical", help="format of SRC")

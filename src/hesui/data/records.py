@@ -4,18 +4,64 @@ from __future__ import annotations
 from hesui.length import parse
 
 SOURCES = ("seed", "relabel", "paraphrase", "ladder", "replay")
+ROLES = ("system", "user", "assistant")
 
 
-def make_record(rid: str, request: str, response: str, *, scenario: str, source: str, seed_id: str) -> dict:
-    """``{"id", "messages", "constraints", "scenario", "source", "seed_id"}`` — constraints parsed from the request."""
+def check_messages(messages) -> str | None:
+    """The reason a messages list is not a conversation hesui can train on, or None.
+
+    Accepted: an optional system message first, then user/assistant pairs, ending with the assistant's answer
+    to the last user request. An assistant message may carry a numeric ``weight`` (Qianfan's per-turn weight).
+    """
+    if not isinstance(messages, list) or not all(
+            isinstance(m, dict) and m.get("role") in ROLES and isinstance(m.get("content"), str) for m in messages):
+        return "messages must be a list of {role, content} with role system, user or assistant"
+    turns = messages[1:] if messages and messages[0]["role"] == "system" else messages
+    if len(turns) < 2 or len(turns) % 2:
+        return "messages must be user/assistant pairs (after an optional system message), ending with the answer"
+    for k, m in enumerate(turns):
+        if m["role"] != ("user" if k % 2 == 0 else "assistant"):
+            return f"message {k + 1 + len(messages) - len(turns)} should be the {('user', 'assistant')[k % 2]}'s"
+        weight = m.get("weight")
+        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float))):
+            return f"message {k + 1 + len(messages) - len(turns)}: weight must be a number"
+    return None
+
+
+def constraints_of(request: str) -> list[dict]:
+    """The constraints the length contract reads in a request; raises LengthSpecError (a ValueError)."""
+    return parse(request).to_dict()["constraints"]
+
+
+def record_from_messages(rid: str, messages: list[dict], *, scenario: str, source: str, seed_id: str,
+                         constraints: list[dict] | None = None) -> dict:
+    """A canonical record of a whole conversation; constraints parsed from the last request unless given."""
+    request = next(m["content"] for m in reversed(messages) if m["role"] == "user")
     return {
         "id": rid,
-        "messages": [{"role": "user", "content": request}, {"role": "assistant", "content": response}],
-        "constraints": parse(request).to_dict()["constraints"],
+        "messages": messages,
+        "constraints": constraints_of(request) if constraints is None else constraints,
         "scenario": scenario,
         "source": source,
         "seed_id": seed_id,
     }
+
+
+def make_record(rid: str, request: str, response: str, *, scenario: str, source: str, seed_id: str) -> dict:
+    """``{"id", "messages", "constraints", "scenario", "source", "seed_id"}`` — constraints parsed from the request."""
+    messages = [{"role": "user", "content": request}, {"role": "assistant", "content": response}]
+    return record_from_messages(rid, messages, scenario=scenario, source=source, seed_id=seed_id)
+
+
+def system_of(record: dict) -> str | None:
+    """The record's system message, if it has one."""
+    return next((m["content"] for m in record["messages"] if m["role"] == "system"), None)
+
+
+def history_of(record: dict) -> list[dict]:
+    """The earlier turns: every user/assistant message before the last request."""
+    turns = [m for m in record["messages"] if m["role"] != "system"]
+    return turns[:-2]
 
 
 def request_of(record: dict) -> str:

@@ -1,12 +1,12 @@
 """hesui data validate: every record checked against the length contract, bad lines reported by number."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hesui.length import LengthSpecError, measured, parse, strict
 
-from .records import SOURCES
+from .formats import read_rows
+from .records import SOURCES, check_messages, request_of, response_of
 
 REQUIRED = ("id", "messages", "constraints", "scenario", "source")
 
@@ -18,16 +18,12 @@ def check_record(record) -> str | None:
     missing = [k for k in REQUIRED if k not in record]
     if missing:
         return f"missing field(s): {', '.join(missing)}"
-    messages = record["messages"]
-    if not isinstance(messages, list) or len(messages) < 2 or not all(
-            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)
-            for m in messages):
-        return "messages must be a list of {role, content} with at least a user and an assistant turn"
-    if messages[-1]["role"] != "assistant" or messages[-2]["role"] != "user":
-        return "messages must end with a user turn followed by the assistant's answer"
+    reason = check_messages(record["messages"])
+    if reason:
+        return reason
     if record["source"] not in SOURCES:
         return f"source {record['source']!r} is not one of {', '.join(SOURCES)}"
-    request, response = messages[-2]["content"], messages[-1]["content"]
+    request, response = request_of(record), response_of(record)
     if not response.strip():
         return "empty response"
     try:
@@ -44,23 +40,21 @@ def check_record(record) -> str | None:
 
 
 def validate_file(path: Path) -> tuple[int, list[str]]:
-    """(records read, problems as "line N: reason")."""
+    """(records read, problems as "line N: reason" or, in a .json array, "item N: reason").
+
+    Reads the file as every hesui command does (hesui.data.formats.read_rows); FormatError when it cannot."""
     problems, seen, n = [], set(), 0
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            n += 1
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                problems.append(f"line {i}: not valid JSON ({e.msg} at column {e.colno})")
-                continue
-            reason = check_record(record)
-            if reason is None and record["id"] in seen:
-                reason = f"duplicate id {record['id']}"
-            if reason:
-                problems.append(f"line {i}: {reason}")
-            elif isinstance(record, dict):
-                seen.add(record["id"])
+    for row in read_rows(path):
+        n += 1
+        if row.error:
+            problems.append(f"{row.where()}: not valid JSON ({row.error})")
+            continue
+        record = row.obj
+        reason = check_record(record)
+        if reason is None and str(record["id"]) in seen:
+            reason = f"duplicate id {record['id']}"
+        if reason:
+            problems.append(f"{row.where()}: {reason}")
+        else:
+            seen.add(str(record["id"]))
     return n, problems
