@@ -213,9 +213,9 @@ def cmd_eval(args) -> int:
         cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=args.adapter,
                          control=not (args.no_control or args.base_only), limit=args.limit, batch=args.batch,
                          n_candidates=args.n_candidates, command=_command_line(args.argv))
-        from hesui.evaluate.run import load_items
+        from hesui.evaluate.run import preflight
 
-        load_items(Path(cfg.data), cfg.limit)  # a bad file fails before the model loads
+        preflight(cfg)  # a bad file or a changed setting fails before the model loads
         from hesui.generate.seam import BestOfN
 
         generator = BestOfN(TransformersEngine.load(cfg.model, None if args.base_only else cfg.adapter))
@@ -227,6 +227,9 @@ def cmd_eval(args) -> int:
     o = metrics["overall"]
     print(f"{o['n']} requests: strict {_pct(o['strict'])}, qianfan {_num(o['qianfan'])}, "
           f"lifebench {_num(o['lifebench'], 1)}; wrote {cfg.out}/metrics.json, samples.jsonl, report.md")
+    if o.get("errors"):
+        print(f"hesui: {o['errors']} request(s) could not be answered; their rows in samples.jsonl carry an "
+              f"\"error\" and count as not ok", file=sys.stderr)
     return 0
 
 
@@ -259,7 +262,10 @@ def add_eval(sub) -> None:
     p = sub.add_parser("eval", help="score one setting over a file of requests (length, BLEU/ROUGE, judge)",
                        description="Answer every request in --data and write metrics.json, samples.jsonl and "
                                    "report.md to --out. Interrupted runs resume where they stopped.")
-    p.add_argument("--data", required=True, help="canonical jsonl (e.g. data/test.jsonl) or a .txt of requests")
+    p.add_argument("--data", required=True,
+                   help="canonical records (e.g. data/test.jsonl; JSON lines or a .json array) or a .txt of "
+                        "requests, one per line, blank and # lines skipped. UTF-8 with or without BOM; a GBK file "
+                        "is read with a notice. A resumed run refuses a changed data file or setting")
     p.add_argument("--model", help="a HF model directory or .gguf file (default: the embedded base)")
     p.add_argument("--adapter", help="a PEFT adapter directory")
     p.add_argument("--base-only", action="store_true", help="the plain base model: no adapter, no controller")

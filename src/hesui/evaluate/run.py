@@ -5,13 +5,16 @@ as it goes, so an interrupted run resumes where it stopped), ``metrics.json`` an
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hesui.length import count, count_all, lifebench, parse, qianfan, strict
 
+from .metrics import mean
 from .scoring import aggregate, render_report
 
 
@@ -41,25 +44,36 @@ class Item:
     prompt: str
     reference: str | None = None
     extra: dict = field(default_factory=dict)
+    system: str | None = None  # a record's own system message (None: hesui's)
+    history: list[dict] = field(default_factory=list)  # a record's earlier turns, {"role", "content"}
 
 
 def load_items(path: Path, limit: int | None = None) -> list[Item]:
-    """Requests from canonical records (with their references) or a .txt file (one per line, # comments)."""
+    """Requests from records (canonical or messages; JSON lines or a .json array; with references, system
+    messages and earlier turns) or a .txt file (one request per line; blank and # lines skipped). Files are read
+    as every hesui command reads them (hesui.data.formats.read_text: a BOM dropped, GBK with a notice)."""
+    from hesui.data.formats import read_text
+
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
-    items = []
-    if path.suffix == ".txt":
-        lines = [l.strip() for l in path.read_text(encoding="utf-8").splitlines()]
-        items = [Item(f"{i:04d}", l) for i, l in enumerate((l for l in lines if l and not l.startswith("#")), 1)]
+    if path.suffix.lower() == ".txt":
+        lines = [line.strip().lstrip("\ufeff").strip() for line in read_text(path).split("\n")]
+        requests = [line for line in lines if line and not line.startswith("#")]
+        items = [Item(f"{k:04d}", request) for k, request in enumerate(requests, 1)]
     else:
-        from hesui.data.formats import read_records
-        from hesui.data.records import request_of, response_of
-
-        for r in read_records(path, "canonical"):
-            items.append(Item(str(r["id"]), request_of(r), response_of(r), {"scenario": r.get("scenario")}))
+        items = _record_items(path)
     if not items:
         raise ValueError(f"{path} holds no requests")
     return items[:limit]
+
+
+def _record_items(path: Path) -> list[Item]:
+    from hesui.data.formats import read_records
+    from hesui.data.records import history_of, request_of, response_of, system_of
+
+    return [Item(str(r.get("id") or f"{k:04d}"), request_of(r), response_of(r), {"scenario": r.get("scenario")},
+                 system_of(r), history_of(r))
+            for k, r in enumerate(read_records(path, "canonical"), 1)]
 
 
 def score_row(item: Item, text: str, seconds: float, tokens: int) -> dict:
@@ -91,58 +105,176 @@ def _finished_ids(samples: Path) -> set[str]:
 
 
 def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
-    """Run ``engine`` over the requests, appending to samples.jsonl; returns the metrics."""
+    """Run ``engine`` over the requests, appending to samples.jsonl; returns the metrics. A request that cannot
+    be answered (a contradictory length, say) becomes a row with an ``error`` and the run goes on."""
     from hesui.generate.seam import BestOfN, SamplingConfig
 
     generator = engine if hasattr(engine, "generate") else BestOfN(engine)  # an engine only samples
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    setting = {**asdict(cfg), "engine": engine.name}
-    _check_same_setting(out, setting)
-    (out / "config.json").write_text(json.dumps(setting, ensure_ascii=False, indent=1), encoding="utf-8")
     items = load_items(Path(cfg.data), cfg.limit)
+    setting = _check_same_setting(out, run_setting(cfg, engine.name))
+    sampling = SamplingConfig(**setting["sampling"])
+    (out / "config.json").write_text(json.dumps(setting, ensure_ascii=False, indent=1), encoding="utf-8")
     samples = out / "samples.jsonl"
     done = _finished_ids(samples)
     todo = sorted((i for i in items if i.id not in done), key=lambda i: _expected_length(i.prompt))
     bar = progress(total=len(items), initial=len(items) - len(todo), desc="eval", unit="req") if progress else None
-    sampling = SamplingConfig(n_candidates=cfg.n_candidates, control=cfg.control, seed=cfg.seed)
     with open(samples, "a", encoding="utf-8") as f:
         for start in range(0, len(todo), cfg.batch):
             batch = todo[start:start + cfg.batch]
             t0 = time.perf_counter()
-            answers = generator.write_many([i.prompt for i in batch], sampling)
+            answers = _answer_batch(generator, batch, sampling)
             each = (time.perf_counter() - t0) / len(batch)  # a batch's time, shared by its requests
             for item, answer in zip(batch, answers):
-                f.write(json.dumps(score_row(item, answer.text, each, answer.tokens), ensure_ascii=False) + "\n")
+                row = (error_row(item, answer) if isinstance(answer, str)
+                       else score_row(item, answer.text, each, answer.tokens))
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
             if bar:
                 bar.update(len(batch))
     if bar:
         bar.close()
-    rows = [json.loads(l) for l in samples.read_text(encoding="utf-8").splitlines() if l.strip()]
-    wanted = {i.id for i in items}
-    rows = [r for r in rows if r["id"] in wanted]
-    metrics = aggregate(rows)
-    (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
-    (out / "report.md").write_text(render_report(metrics, cfg.command, engine.name), encoding="utf-8")
+    return _write_metrics(out, items, cfg.command, engine.name)
+
+
+def run_setting(cfg: EvalConfig, engine_name: str | None = None) -> dict:
+    """What config.json records: the EvalConfig, the sampling settings, the data file's sha256 and hesui's commit."""
+    from hesui.generate.seam import SamplingConfig
+
+    sampling = SamplingConfig(n_candidates=cfg.n_candidates, control=cfg.control, seed=cfg.seed)
+    setting = {**asdict(cfg), "sampling": asdict(sampling), "data_sha256": file_sha256(Path(cfg.data)),
+               "commit": hesui_commit()}
+    return setting | ({"engine": engine_name} if engine_name else {})
+
+
+def preflight(cfg: EvalConfig) -> list[Item]:
+    """What can fail before a model loads: the requests unreadable, or --out holding a run of another setting
+    or another data file."""
+    items = load_items(Path(cfg.data), cfg.limit)
+    _check_same_setting(Path(cfg.out), run_setting(cfg))
+    return items
+
+
+def _answer_batch(generator, batch: list[Item], sampling) -> list:
+    """The answers of a batch, in order; a request that cannot be answered gives its error message (a str)."""
+    from hesui.generate.seam import ChatMessage, ChatRequest
+
+    requests = [ChatRequest([ChatMessage(m["role"], m["content"]) for m in i.history] + [ChatMessage("user", i.prompt)],
+                            system=i.system, sampling=sampling) for i in batch]
+    try:
+        return generator.generate(requests)
+    except ValueError as e:  # one bad request fails its batch before sampling: answer the others one by one
+        if len(batch) == 1:
+            return [str(e)]
+        return [a for item in batch for a in _answer_batch(generator, [item], sampling)]
+
+
+def error_row(item: Item, message: str) -> dict:
+    """A samples.jsonl row for a request that could not be answered: not ok, scored 0, its reason in ``error``."""
+    row = {"id": item.id, "prompt": item.prompt, "error": message, "text": "",
+           "count": {**count_all(""), "line": 0}, "constraints": [], "kind": "error", "ok": False,
+           "qianfan": 0.0, "lifebench": 0.0, "seconds": 0.0, "tokens": 0}
+    if item.reference is not None:
+        row["reference"] = item.reference
+    return row
+
+
+def run_metrics(rows: list[dict]) -> dict:
+    """Metrics over the answered rows; rows with an ``error`` count in ``errors`` and as failures (0) in the
+    strict, Qianfan and LIFEBench scores, overall and under the kind "error"."""
+    answered = [r for r in rows if "error" not in r]
+    errors = len(rows) - len(answered)
+    metrics = aggregate(answered)
+    _count_errors(metrics["overall"], answered, errors)
+    if errors:
+        metrics["by_kind"]["error"] = aggregate([])["overall"]
+        _count_errors(metrics["by_kind"]["error"], [], errors)
     return metrics
 
 
-# What makes two runs comparable; --limit, --batch, --out and the command line may change between resumes.
-SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "engine")
+def _count_errors(group: dict, answered: list[dict], errors: int) -> None:
+    constrained = [r for r in answered if r["ok"] is not None]
+    group["n"], group["errors"] = len(answered) + errors, errors
+    if errors:
+        for key in ("strict", "qianfan", "lifebench"):
+            group[key] = mean([float(r["ok"]) if key == "strict" else r[key] for r in constrained] + [0.0] * errors)
 
 
-def _check_same_setting(out: Path, new: dict) -> None:
-    """Refuse to resume a run directory that holds answers of another setting: they would be mixed silently."""
+def _write_metrics(out: Path, items: list[Item], command: str, engine_name: str) -> dict:
+    """metrics.json and report.md from the rows of this run's requests."""
+    rows = [json.loads(l) for l in (out / "samples.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    wanted = {i.id for i in items}
+    metrics = run_metrics([r for r in rows if r["id"] in wanted])
+    report = render_report(metrics, command, engine_name)
+    if errors := metrics["overall"]["errors"]:
+        report += (f"\n{errors} request(s) could not be answered: their rows in samples.jsonl carry an `error` and "
+                   f"count as not ok (strict, qianfan and lifebench score them 0).\n")
+    (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "report.md").write_text(report, encoding="utf-8")
+    return metrics
+
+
+# What makes two runs comparable; --limit, --batch, --out, the command line and the commit may change between
+# resumes (a later commit is recorded in "resumed_at").
+SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "engine", "sampling", "data_sha256")
+
+
+def _changes(old: dict, new: dict) -> list[str]:
+    """What differs between two settings, one phrase each (the sampling settings key by key)."""
+    changed = []
+    for k in SETTING_KEYS:
+        if k not in old or k not in new or old[k] == new[k]:
+            continue
+        if k == "data_sha256":
+            changed.append(f"the data file's content changed (sha256 {str(old[k])[:12]}… → {new[k][:12]}…)")
+        elif k == "sampling" and isinstance(old[k], dict):
+            changed += [f"sampling.{s} {old[k].get(s)!r} → {v!r}" for s, v in new[k].items()
+                        if s not in SETTING_KEYS and old[k].get(s) != v]
+        else:
+            changed.append(f"{k} {old[k]!r} → {new[k]!r}")
+    return changed
+
+
+def _check_same_setting(out: Path, new: dict) -> dict:
+    """Refuse to resume a run directory that holds answers of another setting or of another data file: they would
+    be mixed silently. Returns the setting to record, keeping the commit the run began at."""
     old_path = out / "config.json"
     if not (out / "samples.jsonl").is_file() or not old_path.is_file():
-        return
+        return new
     old = json.loads(old_path.read_text(encoding="utf-8"))
-    changed = [k for k in SETTING_KEYS if k in old and old[k] != new[k]]
+    changed = _changes(old, new)
     if changed:
-        diff = ", ".join(f"{k} {old[k]!r} → {new[k]!r}" for k in changed)
-        raise ValueError(f"{out} holds a run of another setting ({diff}); use another --out or remove it")
+        raise ValueError(f"{out} holds a run of another setting ({'; '.join(changed)}); use another --out or "
+                         f"remove it")
+    resumed = list(old.get("resumed_at", []))
+    if old.get("commit") not in (None, new["commit"]) and new["commit"] not in resumed:
+        resumed.append(new["commit"])
+    return {**new, "commit": old.get("commit", new["commit"])} | ({"resumed_at": resumed} if resumed else {})
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hesui_commit() -> str:
+    """The git commit of the hesui source in use, or "unknown" (an installed copy, no git)."""
+    src = Path(__file__).resolve().parents[1]  # .../src/hesui
+    try:
+        out = subprocess.run(["git", "-C", str(src), "rev-parse", "--show-toplevel", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() / "src" / "hesui" != src:
+        return "unknown"  # not hesui's own repository (e.g. a site-packages inside another checkout)
+    return lines[1]
 
 
 def _expected_length(prompt: str) -> float:
