@@ -186,7 +186,7 @@ def _from_qianfan(obj, unread: Counter) -> list[dict]:
 
 
 def _from_alpaca(obj, unread: Counter) -> list[dict]:
-    if not isinstance(obj, dict) or not isinstance(obj.get("instruction"), str) or not isinstance(obj.get("output"), str):
+    if not (isinstance(obj, dict) and isinstance(obj.get("instruction"), str) and isinstance(obj.get("output"), str)):
         raise ValueError('expected {"instruction": ..., "input": ..., "output": ...}')
     if not isinstance(obj.get("input", ""), str) or not isinstance(obj.get("system", ""), str):
         raise ValueError('"input" and "system" must be strings')
@@ -314,8 +314,8 @@ def to_format(record: dict, fmt: str, lost: Counter | None = None):
     if fmt == "messages":
         return {"messages": record["messages"]}
     if fmt == "qianfan":
-        turns = [{"prompt": u["content"], "response": [[a["content"]]]} | ({"weight": a["weight"]} if "weight" in a else {})
-                 for u, a in pairs]
+        turns = [{"prompt": u["content"], "response": [[a["content"]]]}
+                 | ({"weight": a["weight"]} if "weight" in a else {}) for u, a in pairs]
         return [{"system": system} | turns[0]] + turns[1:] if system else turns
     lost["records with weights"] += weighted  # neither alpaca nor sharegpt has a weight
     if fmt == "alpaca":
