@@ -277,7 +277,7 @@ function readSettings() {
   const candidates = Math.round(Number($("candidates").value));
   const seedText = $("seed").value.trim();
   return {
-    control: $("control").checked,
+    control: { on: true, off: false }[$("control").value] ?? null,  // null: each model's own default
     temperature: Number($("temperature").value),
     candidates: Number.isFinite(candidates) ? Math.min(8, Math.max(1, candidates)) : 1,
     seed: seedText === "" || !Number.isFinite(Number(seedText)) ? null : Math.max(0, Math.floor(Number(seedText))),
@@ -288,8 +288,9 @@ function readSettings() {
 function chatBody(model, request, s) {
   const body = {
     model, messages: [{ role: "user", content: request }], temperature: s.temperature,
-    stream: s.candidates === 1, hesui: { control: s.control },
+    stream: s.candidates === 1, hesui: {},
   };
+  if (s.control !== null) body.hesui.control = s.control;
   if (s.seed !== null) body.seed = s.seed;
   if (s.candidates > 1) body.hesui.n_candidates = s.candidates;
   return body;
