@@ -58,8 +58,14 @@ def shoot(url: str, args: argparse.Namespace) -> list[dict]:
         page.wait_for_selector(".column")
         page.fill("#request", args.request)
         page.wait_for_function("t => document.querySelector('#parsed').dataset.text === t", arg=args.request.strip())
+        start = time.monotonic()
         page.click("#go")
+        page.wait_for_function("[...document.querySelectorAll('.column .text')].some(t => t.textContent)",
+                               timeout=args.timeout * 1000, polling=50)
+        first = time.monotonic() - start
         page.wait_for_function(ALL_DONE, timeout=args.timeout * 1000, polling=500)
+        print(f"first characters {first:.2f} s after the click; all answers {time.monotonic() - start:.2f} s",
+              file=sys.stderr)
         page.wait_for_timeout(300)  # let the last layout settle
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out), full_page=True)
