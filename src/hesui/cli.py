@@ -310,6 +310,63 @@ def add_compare(sub) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+# --- hesui train | export ------------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from hesui.model.registry import ModelError
+    from hesui.train.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(args.config, args.overrides)
+    except ConfigError as e:
+        raise UserError(str(e)) from None
+    from hesui.train.sft import TrainError, train
+
+    try:
+        result = train(cfg)
+    except (TrainError, ModelError) as e:
+        raise UserError(str(e)) from None
+    dev = "–" if result.best_dev_loss is None else f"{result.best_dev_loss:.4f}"
+    print(f"trained {result.steps} steps, best dev loss {dev}, {result.train_tokens_per_s} tokens/s; "
+          f"weights in {result.weights_dir}, curves in {result.run_dir}/loss.png")
+    return 0
+
+
+def add_train(sub) -> None:
+    p = sub.add_parser("train", help="LoRA or full SFT on canonical jsonl (configs/lora.yaml, configs/full.yaml)",
+                       description="Fine-tune the base model on training records. Settings come from the defaults, "
+                                   "then --config, then KEY=VALUE overrides (e.g. epochs=2 lr=1e-4). The run "
+                                   "directory runs/train/<name>/ gets the resolved config, data hashes, "
+                                   "trainer_log.jsonl, loss.png, TensorBoard events and the weights; starting the "
+                                   "same name again resumes from its last checkpoint.")
+    p.add_argument("--config", help="a YAML file of settings (e.g. configs/lora.yaml)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="settings that override the file")
+    p.set_defaults(func=cmd_train)
+
+
+def cmd_export(args) -> int:
+    from hesui.model.registry import ModelError
+    from hesui.train.export import ExportError, export_merged
+
+    try:
+        out = export_merged(args.adapter, args.out, base=args.model, force=args.force)
+    except (ExportError, ModelError) as e:
+        raise UserError(str(e)) from None
+    print(f"wrote the merged model to {out} (load it with --model {out})")
+    return 0
+
+
+def add_export(sub) -> None:
+    p = sub.add_parser("export", help="merge a LoRA adapter into its base: a plain Hugging Face model directory",
+                       description="Merge ADAPTER into the base model and save config.json, safetensors and the "
+                                   "tokenizer to OUT, loadable by transformers, vLLM and llama.cpp's converter.")
+    p.add_argument("--adapter", required=True, help="a PEFT adapter directory (e.g. models/hesui-lora)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--model", help="the base the adapter was trained on (default: the embedded base)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=cmd_export)
+
+
 # --- hesui serve --------------------------------------------------------------------------------------
 
 def cmd_serve(args) -> int:
@@ -356,7 +413,8 @@ def add_serve(sub) -> None:
 # --- the table ----------------------------------------------------------------------------------------
 
 COMMANDS: dict[str, Callable] = {"parse": add_parse, "write": add_write, "data": add_data, "eval": add_eval,
-                                 "compare": add_compare, "serve": add_serve}
+                                 "compare": add_compare,
+                                 "train": add_train, "export": add_export, "serve": add_serve}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Supervised fine-tuning (LoRA and full) and export of a merged model."""

@@ -1,0 +1,112 @@
+"""What a training run leaves in ``runs/train/<name>/`` so that it can be read and reproduced.
+
+config.yaml (resolved), data.json (sha256 of each data file), meta.json (hesui commit, hardware, versions),
+trainer_log.jsonl (one row per log step), loss.png (train and dev curves), tb/ (TensorBoard events).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hesui_commit() -> str:
+    """The git commit of the hesui checkout (with "+dirty" for uncommitted changes), or "unknown"."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if rev.returncode == 0 else "unknown"
+
+
+def hardware() -> dict:
+    import torch
+
+    info = {"machine": platform.machine(), "cpus": os.cpu_count(), "torch": torch.__version__,
+            "python": platform.python_version()}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [l.split(":", 1)[1].strip() for l in cpuinfo.read_text().splitlines() if l.startswith("model name")]
+        info["cpu"] = names[0] if names else "unknown"
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def write_start(run_dir: Path, config: dict, data_files: dict[str, Path], counts: dict) -> None:
+    """The resolved config, the data's hashes and counts, and where and with what the run started."""
+    import yaml
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    data = {role: {"path": str(p), "sha256": sha256_of(p)} for role, p in data_files.items()}
+    (run_dir / "data.json").write_text(json.dumps({**data, "counts": counts}, ensure_ascii=False, indent=1),
+                                       encoding="utf-8")
+    meta = {"hesui_commit": hesui_commit(), "hardware": hardware(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    (run_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+class JsonlLog(TrainerCallback):
+    """One ``trainer_log.jsonl`` row per log or eval step: step, loss, dev_loss, lr, epoch, tokens/s, ETA (s)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.t0 = self.tokens0 = self.step0 = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.t0, self.tokens0, self.step0 = time.perf_counter(), state.num_input_tokens_seen, state.global_step
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        if "loss" not in logs and "eval_loss" not in logs:
+            return  # the closing summary (train_runtime …) is not a step
+        elapsed = time.perf_counter() - self.t0
+        done = state.global_step - self.step0
+        row = {"step": state.global_step, "epoch": round(state.epoch or 0, 4), "loss": logs.get("loss"),
+               "dev_loss": logs.get("eval_loss"), "lr": logs.get("learning_rate"),
+               "tokens_per_s": round((state.num_input_tokens_seen - self.tokens0) / elapsed, 1) if elapsed else None,
+               "eta_s": round(elapsed / done * (state.max_steps - state.global_step)) if done else None,
+               "elapsed_s": round(elapsed, 1)}
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def plot_loss(log_path: Path, png: Path) -> None:
+    """Train and dev loss against optimizer steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(l) for l in log_path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    train = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None]
+    dev = [(r["step"], r["dev_loss"]) for r in rows if r.get("dev_loss") is not None]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    for points, label, style in ((train, "train loss", "-"), (dev, "dev loss", "o-")):
+        if points:
+            ax.plot(*zip(*points), style, label=label)
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("cross-entropy (answer tokens)")
+    ax.set_title(log_path.parent.name)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)

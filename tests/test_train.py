@@ -1,0 +1,153 @@
+"""hesui train / export on the tiny random model: masking, prompts, loss, run records, resume, configs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hesui.cli import main
+from hesui.data.records import make_record
+from hesui.length import parse
+from hesui.model.chat import build_messages, render_prompt
+from hesui.train.config import ConfigError, TrainConfig, load_config
+from hesui.train.dataset import IGNORE_INDEX, encode, training_prompt
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = [
+    ("给奶奶写一条25字以内的拜年短信", "奶奶，新年好！我二十八到家，饺子给我留着。"),
+    ("给同事写一句拜年的话", "新的一年，咱们组继续并肩作战，春节快乐！"),
+    ("写一条30字左右的朋友圈文案", "年夜饭的热气糊住了窗，外面的烟花一朵接一朵，我们一家人都在。"),
+    ("给老师写50字以内的新年祝福", "王老师，新年好！您改作文时画的波浪线，我现在写东西还会想起。祝您新年安康。"),
+]
+
+
+def _records() -> list[dict]:
+    return [make_record(f"t-{i}", q, a, scenario="test", source="seed", seed_id=f"t-{i}")
+            for i, (q, a) in enumerate(PAIRS)]
+
+
+@pytest.fixture
+def data_files(tmp_path) -> tuple[Path, Path]:
+    train, dev = tmp_path / "train.jsonl", tmp_path / "dev.jsonl"
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in _records()) + "\n"
+    train.write_text(lines, encoding="utf-8")
+    dev.write_text(lines, encoding="utf-8")
+    return train, dev
+
+
+def _config(tmp_path, tiny_model_dir, data_files, **over) -> TrainConfig:
+    train, dev = data_files
+    values = dict(name="tiny", base=str(tiny_model_dir), train_file=str(train), dev_file=str(dev),
+                  out_root=str(tmp_path / "runs"), max_steps=6, batch_size=2, grad_accum=1, lr=5e-3,
+                  eval_steps=3, warmup=0.0, bf16=False, lora_r=4, lora_alpha=8, lora_dropout=0.0)
+    values.update(over)
+    return TrainConfig(**values)
+
+
+def test_prompt_tokens_are_masked_and_answer_ends_the_turn(tiny_tokenizer):
+    record = _records()[0]
+    ex = encode(record, tiny_tokenizer)
+    n_prompt = len(tiny_tokenizer(training_prompt(record, tiny_tokenizer), add_special_tokens=False)["input_ids"])
+    assert len(ex["input_ids"]) == len(ex["labels"])
+    assert ex["labels"][:n_prompt] == [IGNORE_INDEX] * n_prompt
+    assert ex["labels"][n_prompt:] == ex["input_ids"][n_prompt:]
+    assert ex["labels"][-1] == tiny_tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert tiny_tokenizer.decode(ex["labels"][n_prompt:-1]) == PAIRS[0][1]
+
+
+def test_training_prompt_is_the_inference_prompt(tiny_tokenizer):
+    for record, (request, _) in zip(_records(), PAIRS):
+        inference = render_prompt(tiny_tokenizer, build_messages(request, parse(request)))
+        assert training_prompt(record, tiny_tokenizer) == inference
+
+
+def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_dir, data_files):
+    from hesui.train.rundir import sha256_of
+    from hesui.train.sft import train
+
+    cfg = _config(tmp_path, tiny_model_dir, data_files, max_steps=8, eval_steps=4)
+    result = train(cfg)
+    rows = [json.loads(l) for l in (cfg.run_dir / "trainer_log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows if r["loss"] is not None]
+    dev = [r["dev_loss"] for r in rows if r["dev_loss"] is not None]
+    assert len(losses) == 8 and losses[-1] < losses[0]
+    assert len(dev) == 2 and dev[1] < dev[0]
+    assert all(r["tokens_per_s"] > 0 and r["eta_s"] is not None for r in rows)
+    data = json.loads((cfg.run_dir / "data.json").read_text())
+    assert data["train"]["sha256"] == sha256_of(data_files[0]) and data["counts"]["train_records"] == 4
+    assert (cfg.run_dir / "config.yaml").read_text().count("method: lora") == 1
+    assert "hesui_commit" in json.loads((cfg.run_dir / "meta.json").read_text())
+    assert (cfg.run_dir / "loss.png").stat().st_size > 1000
+    assert list((cfg.run_dir / "tb").rglob("events.out.tfevents.*"))
+    assert (result.weights_dir / "adapter_config.json").is_file() and result.steps == 8
+    assert (result.weights_dir / "tokenizer_config.json").is_file()
+
+
+def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_model_dir, data_files, capsys):
+    from hesui.train.sft import train
+
+    train(_config(tmp_path, tiny_model_dir, data_files, max_steps=4, eval_steps=2))
+    capsys.readouterr()
+    result = train(_config(tmp_path, tiny_model_dir, data_files, max_steps=6, eval_steps=2))
+    assert "resuming from" in capsys.readouterr().err and "checkpoint-4" in capsys.readouterr().err + "checkpoint-4"
+    steps = [json.loads(l)["step"] for l in (result.run_dir / "trainer_log.jsonl").read_text().splitlines()]
+    assert result.steps == 6 and steps[-1] == 6 and 5 in steps  # steps 5, 6 logged after the resume
+
+
+def test_full_sft_saves_a_plain_model(tmp_path, tiny_model_dir, data_files):
+    from transformers import AutoModelForCausalLM
+
+    from hesui.train.sft import train
+
+    result = train(_config(tmp_path, tiny_model_dir, data_files, method="full", max_steps=2, eval_steps=2, lr=1e-3))
+    assert (result.weights_dir / "config.json").is_file()
+    AutoModelForCausalLM.from_pretrained(result.weights_dir)
+
+
+def test_export_merges_the_adapter(tmp_path, tiny_model_dir, data_files):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from hesui.train.sft import train
+
+    adapter = train(_config(tmp_path, tiny_model_dir, data_files, max_steps=2, eval_steps=2)).weights_dir
+    out = tmp_path / "merged"
+    assert main(["export", "--adapter", str(adapter), "--out", str(out), "--model", str(tiny_model_dir)]) == 0
+    merged = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+    peft = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32),
+                                     adapter).eval()
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        assert torch.allclose(merged(ids).logits, peft(ids).logits, atol=2e-2)
+    assert main(["export", "--adapter", str(adapter), "--out", str(out), "--model", str(tiny_model_dir)]) == 2
+
+
+def test_every_shipped_config_loads():
+    configs = sorted((REPO / "configs").rglob("*.yaml"))
+    assert [c.name for c in configs] == ["full.yaml", "lora.yaml"]
+    methods = {load_config(c).method for c in configs}
+    assert methods == {"lora", "full"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["lr=fast"], "lr must be float"),  # a value of the wrong type
+    (["learning_rate=1e-4"], "unknown config key 'learning_rate'"),  # a key from another tool
+    (["method=qlora"], "method must be one of lora, full"),  # a method hesui does not have
+    (["epochs"], "is not key=value"),  # a bare word
+])
+def test_bad_settings_are_named(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(REPO / "configs" / "lora.yaml", overrides)
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["train", "--config", str(REPO / "configs" / "lora.yaml"), "batch_size=0"]) == 2
+    assert capsys.readouterr().err.strip() == "hesui: batch_size must be at least 1, not 0"
+    assert main(["train", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "no config file at" in capsys.readouterr().err
+    assert main(["train", f"train_file={tmp_path / 'missing.jsonl'}", f"out_root={tmp_path}",
+                 "base=" + str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("hesui: ")
