@@ -16,6 +16,9 @@ from transformers import LogitsProcessor, StoppingCriteria
 
 from hesui.length import count as _count
 from hesui.length import count_han
+from hesui.length.count import trailing_mark_run
+from hesui.length.score import DANGLING
+from hesui.length.score import MAX_MARK_RUN, MAX_MARK_SHARE
 
 from .plan import Budget, Plan
 from .state import DecodeState
@@ -87,7 +90,7 @@ class LengthController(LogitsProcessor):
             out = torch.full_like(logits, NEG)
             out[forced] = 0.0
             return out
-        banned = (self._poem_bans(s) if self.plan.poem else self._bans(s))[:vocab]
+        banned = (self._poem_bans(s) if self.plan.poem else self._bans(s) | self._filler_bans(s))[:vocab]
         logits = logits.clone()
         if self.penalty is not None:
             logits -= self.penalty[:vocab]
@@ -99,6 +102,8 @@ class LengthController(LogitsProcessor):
             self._block_repeats(s, logits)
         if not s.cut and not s.ended and torch.isinf(logits[~self.table.ends_sentence[:vocab]]).all():
             s.cut = True  # only a closing mark fits: the model did not choose to stop here
+        if s.cut and not s.ended and not torch.isinf(logits[~self.table.ellipsis[:vocab]]).all():
+            logits[self.table.ellipsis[:vocab]] = NEG  # a cut word is never closed with "……"
         if torch.isinf(logits).all():  # every rule at once leaves nothing: close the sentence
             logits[self.table.ender_ids + self.table.eos_ids] = 0.0
         return logits
@@ -158,6 +163,31 @@ class LengthController(LogitsProcessor):
         banned |= self._paragraph_bans(s)
         if p.sentences:
             banned |= self._sentence_bans(s)
+        if p.sentence_budget:
+            banned |= self._sentence_budget_bans(s)
+        return banned
+
+    def _filler_bans(self, s: DecodeState) -> torch.Tensor:
+        """Pieces that would make the text filler (LENGTH_RULES.md §3): a third mark in a row, marks past 40% of
+        the 字, and an end of text after a dangling mark (，、：“ …)."""
+        t = self.table
+        run = trailing_mark_run(s.text)
+        banned = (t.mark_run > MAX_MARK_RUN) | (t.lead_marks + run > MAX_MARK_RUN)
+        share = (s.marks + t.marks).float() > torch.clamp(MAX_MARK_SHARE * (s.chars + t.chars).float(), min=1.0)
+        banned |= share & (t.marks > 0)
+        tail = s.text.rstrip()[-1:]
+        if tail and tail in DANGLING:
+            banned |= self.eos_mask
+        return banned
+
+    def _sentence_budget_bans(self, s: DecodeState) -> torch.Tensor:
+        """每句不超过N字: the open sentence may not pass N (one 字 kept for its ender); 每句不少于N字: no ender
+        before N."""
+        t, b = self.table, self.plan.sentence_budget
+        n = _count(s.sentence_text, b.unit)
+        banned = _over(t, b.unit, b.hard_hi, n)
+        if n + 1 < b.hard_lo:
+            banned |= t.has_ender
         return banned
 
     def _paragraph_bans(self, s: DecodeState) -> torch.Tensor:

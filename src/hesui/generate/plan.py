@@ -44,6 +44,7 @@ class Plan:
     """Everything the controller needs to know about one request's length."""
     text_budgets: list[Budget] = field(default_factory=list)  # char/han over the whole text
     paragraph_budget: Budget | None = None  # char/han per paragraph (每段不超过50字)
+    sentence_budget: Budget | None = None  # char/han per sentence (每句话不超过10个字)
     sentences: tuple[int, int] | None = None  # (lo, hi) sentences
     paragraphs: tuple[int, int] | None = None  # (lo, hi) paragraphs
     line_han: tuple[int, int] | None = None  # couplet / verse: (lo, hi) Han per line
@@ -57,7 +58,8 @@ class Plan:
 
     def implicit_budget(self) -> Budget:
         if self.sentences:
-            cap = 40 * min(self.sentences[1], 10)  # a sentence of a greeting rarely runs past 40 字
+            per = self.sentence_budget.hard_hi + 2 if self.sentence_budget else 40
+            cap = per * min(self.sentences[1], 10)  # a sentence of a greeting rarely runs past 40 字
         elif self.paragraph_budget and self.paragraphs:
             cap = self.paragraph_budget.hard_hi * min(self.paragraphs[1], 10)
         elif self.paragraphs:
@@ -99,6 +101,8 @@ def make_plan(spec: Spec) -> Plan:
                 plan.n_lines = c.hi
         elif c.unit in ("char", "han") and c.per is None:
             plan.text_budgets.append(Budget.from_constraint(c))
+        elif c.unit in ("char", "han") and c.per == "sentence":
+            plan.sentence_budget = Budget.from_constraint(c)
         elif c.unit in ("char", "han"):
             plan.paragraph_budget = Budget.from_constraint(c)
         elif c.unit == "sentence":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hesui.length import count_chars, count_han, paragraphs, sentences
+from hesui.length import count_chars, count_han, count_marks, paragraphs, sentences
 from hesui.length.count import SENTENCE_ENDERS
 
 from .tokens import CLOSERS
@@ -23,6 +23,7 @@ class DecodeState:
     text: str = ""
     chars: int = 0
     han: int = 0
+    marks: int = 0  # punctuation marks (quotes and brackets left out): at most 40% of chars (well-formed)
     sentences_done: int = 0  # sentences closed by an ender
     paragraphs: int = 0  # non-empty paragraphs, the open one included
     finished: bool = False
@@ -41,6 +42,7 @@ class DecodeState:
         else:  # a split UTF-8 character was completed: recount from scratch
             self.chars, self.han = count_chars(text), count_han(text)
             delta = text
+        self.marks = count_marks(text, paired=False) if delta is text else self.marks + count_marks(delta, paired=False)
         self.text = text
         if any(ch in SENTENCE_ENDERS or ch == "\n" for ch in delta) or not old:
             self.sentences_done = len(sentences(self._closed_part()))
@@ -61,6 +63,11 @@ class DecodeState:
     @property
     def open_sentence_has_han(self) -> bool:
         return count_han(self.text[len(self._closed_part()):]) > 0
+
+    @property
+    def sentence_text(self) -> str:
+        """The sentence being written (empty right after an ender)."""
+        return self.text[len(self._closed_part()):]
 
     @property
     def paragraph_text(self) -> str:

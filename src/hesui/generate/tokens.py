@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
-from hesui.length import count_chars, count_han
-from hesui.length.count import SENTENCE_ENDERS
+from hesui.length import count_chars, count_han, count_marks
+from hesui.length.count import SENTENCE_ENDERS, leading_mark_run, longest_mark_run
 
 CLOSERS = "”’）》」』】\"')"  # may follow a sentence ender without reopening the sentence
 CLAUSE_MARKS = "，、；：,;:"
@@ -40,6 +40,10 @@ class TokenTable:
     symbol: torch.Tensor  # bool: emoji and other symbols: allowed, but a Chinese text is not a row of them
     special: torch.Tensor  # bool: control tokens (never generated as text)
     ascii_word: torch.Tensor  # bool: holds ASCII letters
+    marks: torch.Tensor  # int: punctuation marks the piece adds (quotes and brackets left out, …… is one)
+    lead_marks: torch.Tensor  # int: marks in the run the piece starts with (it joins the text's last run)
+    mark_run: torch.Tensor  # int: the longest run of marks inside the piece
+    ellipsis: torch.Tensor  # bool: holds … (never the closing mark of a cut word)
     newline_id: int
     ender_ids: list[int]  # "。", "！", "？" — where a wrapped-up sentence may end
     comma_id: int  # "，"
@@ -108,6 +112,10 @@ def build_token_table(tokenizer, eos_ids: list[int], vocab_size: int | None = No
         symbol=column(lambda i, t: any(_is_symbol(c) for c in t)),
         special=column(lambda i, t: i in special or i >= len(tokenizer) or bool(_CONTROL.search(t))),
         ascii_word=column(lambda i, t: any(c.isascii() and c.isalpha() for c in t)),
+        marks=column(lambda i, t: count_marks(t, paired=False), torch.int32),
+        lead_marks=column(lambda i, t: leading_mark_run(t) if t else 0, torch.int32),
+        mark_run=column(lambda i, t: longest_mark_run(t) if t else 0, torch.int32),
+        ellipsis=column(lambda i, t: "…" in t or "..." in t),
         newline_id=_single_id(tokenizer, "\n"),
         ender_ids=[_single_id(tokenizer, p) for p in "。！？"],
         comma_id=_single_id(tokenizer, "，"),

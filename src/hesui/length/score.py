@@ -11,7 +11,7 @@ from .spec import Constraint
 
 MAX_MARK_SHARE = 0.4  # of the 字 count; a single mark is always allowed ("福！")
 MAX_MARK_RUN = 2  # marks in a row; a …… or —— pair is one mark
-_DANGLING = "，、；：,;:“‘（《【「『—"
+DANGLING = "，、；：,;:“‘（《【「『—"
 _CLOSERS = "”’）》」』】\"')"
 _CLAUSE_BREAK = re.compile("[，。！？；、,.!?;\n]")
 
@@ -33,7 +33,7 @@ def ill_formed(text: str) -> str | None:
     marks, chars = count_marks(body, paired=False), count_chars(body)
     if marks > max(1, MAX_MARK_SHARE * chars):
         return f"punctuation is {marks} of {chars} 字 (more than {MAX_MARK_SHARE:.0%})"
-    if body[-1] in _DANGLING or body.endswith("——"):
+    if body[-1] in DANGLING or body.endswith("——"):
         return f"ends on a dangling “{body[-1]}”"
     if body.rstrip(_CLOSERS).endswith("…") and cut_word(body.rstrip(_CLOSERS).rstrip("…. ")):
         return "ends in a cut word closed with ……"
