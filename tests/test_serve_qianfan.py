@@ -75,6 +75,6 @@ def test_wire_format_and_errors(url):
     assert ok["object"] == "chat.completion" and ok["is_truncated"] is True and ok["usage"]["completion_tokens"] == 8
     with httpx.stream("POST", f"{url}{PATH}hesui-base?access_token={KEY}", json={"messages": [user], "stream": True},
                       timeout=60) as r:
-        lines = [l for l in r.iter_lines() if l]
+        lines = [line for line in r.iter_lines() if line]
     assert r.headers["content-type"].startswith("text/event-stream") and "[DONE]" not in "".join(lines)
     assert json.loads(lines[-1][6:])["is_end"] is True

@@ -161,7 +161,8 @@ async def _stream(app_state, ticket, cid: str, model: str, include_usage: bool):
     try:
         answer = ticket.future.result()
     except Exception as e:  # noqa: BLE001 — the stream has begun: the error goes in the stream
-        yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error', 'param': None, 'code': 'internal_error'}})}\n\n"
+        err = {"message": str(e), "type": "server_error", "param": None, "code": "internal_error"}
+        yield f"data: {json.dumps({'error': err})}\n\n"
         return
     yield chunk(cid, model, {}, answer.finish_reason, hesui=answer.verdict())
     if include_usage:
