@@ -1,7 +1,9 @@
 """From samples.jsonl rows to metrics (per constraint kind and overall) and a readable report.md."""
 from __future__ import annotations
 
+import functools
 import statistics
+from pathlib import Path
 
 from hesui.length import Constraint, measured
 
@@ -16,6 +18,42 @@ def row_length_error(row: dict) -> float | None:
         c = Constraint.from_dict(d)
         errors += [length_error(n, c.nominal) for n in measured(row["text"], c)]
     return mean(errors)
+
+
+TRAIN_ANSWERS = Path("data/train.jsonl")  # memorisation is measured against the training answers here, if present
+
+
+@functools.lru_cache(maxsize=1)
+def memorisation_index():
+    """The training answers' 15-字 runs, or None when there is no data/train.jsonl in the working directory."""
+    import json
+
+    from .quality import MemorisationIndex
+
+    if not TRAIN_ANSWERS.is_file():
+        return None
+    rows = [json.loads(l) for l in TRAIN_ANSWERS.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return MemorisationIndex([r["messages"][-1]["content"] for r in rows])
+
+
+def _share(flags: list[bool]) -> float | None:
+    return mean([float(f) for f in flags])
+
+
+def quality_group(rows: list[dict]) -> dict:
+    """Copy-quality shares over answered rows (hesui.evaluate.quality): wrong occasion, repeated phrase,
+    stock blessings per 100 字, assistant chatter, repeated closing formula, memorised 15-字 runs."""
+    from . import quality as q
+
+    memo = memorisation_index()
+    return {
+        "wrong_occasion": _share([q.wrong_occasion(r["text"], r.get("prompt", "")) is not None for r in rows]),
+        "repeated_phrase": _share([q.repeated_phrase(r["text"]) is not None for r in rows]),
+        "stock_per_100": mean([q.stock_per_100(r["text"]) for r in rows]),
+        "chatter": _share([q.chatter(r["text"]) is not None for r in rows]),
+        "repeated_closing": _share([q.repeated_closing(r["text"]) is not None for r in rows]),
+        "memorised": None if memo is None else _share([memo.copied(r["text"]) is not None for r in rows]),
+    }
 
 
 def _group(rows: list[dict]) -> dict:
@@ -41,6 +79,7 @@ def _group(rows: list[dict]) -> dict:
                                  else float(k) for r in rows]),
         "seconds_median": statistics.median(seconds) if seconds else None,
         "tokens_per_s": sum(r["tokens"] for r in rows) / sum(seconds) if sum(seconds) else None,
+        **quality_group(rows),
     }
 
 
@@ -67,6 +106,16 @@ def metrics_table(metrics: dict) -> list[str]:
     return lines
 
 
+QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("repeated_phrase", "repeated phrase", "{:.1%}"),
+                   ("stock_per_100", "stock / 100字", "{:.2f}"), ("chatter", "chatter", "{:.1%}"),
+                   ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
+
+
+def quality_table(group: dict) -> list[str]:
+    return ["| " + " | ".join(c[1] for c in QUALITY_COLUMNS) + " |", "|---" * len(QUALITY_COLUMNS) + "|",
+            "| " + " | ".join(_cell(group.get(k), fmt) for k, _, fmt in QUALITY_COLUMNS) + " |"]
+
+
 def render_report(metrics: dict, command: str, engine: str) -> str:
     o = metrics["overall"]
     lines = [f"# Evaluation: {engine}", "", f"Reproduce: `{command}`" if command else "", "",
@@ -74,6 +123,7 @@ def render_report(metrics: dict, command: str, engine: str) -> str:
              f"LIFEBench **{_cell(o['lifebench'], '{:.1f}')}** over {o['n']} requests; "
              f"decode {_cell(o['tokens_per_s'], '{:.1f}')} tokens/s (all candidates counted).", ""]
     lines += metrics_table(metrics)
+    lines += ["", "Copy quality (share of answers, except stock blessings per 100 字):", ""] + quality_table(o)
     lines += ["", "Counts and length scores: hesui.length (../shared/LENGTH_RULES.md). BLEU-4 over characters "
                   "(add-one smoothing for 2–4-grams), ROUGE-1/2/L F1 over jieba words, both against the reference "
                   "answer; dist-2 is distinct character bigrams over all answers; rep is the share of repeated "

@@ -1,0 +1,129 @@
+"""Copy-quality measures: what makes a length-compliant answer still unusable. Pure functions.
+
+Each answers one question a copywriter asks of a draft: does it wish the wrong occasion, say a phrase
+twice, pile up stock blessings, talk about itself instead of being the text, or repeat its closing; and does
+it copy a training answer (memorisation). Counts per 100 字 use ``hesui.length.count_chars``.
+"""
+from __future__ import annotations
+
+import re
+
+from hesui.length import count_chars
+
+# Occasions a New Year text must not wish unless the request names them: (name, words in the answer, words in
+# the request that make it fitting).
+OCCASIONS = (
+    ("birthday", ("生日", "寿辰", "寿比南山", "大寿"), ("生日", "寿", "满月", "周岁", *(f"{n}岁" for n in "0123456789十"))),
+    ("wedding", ("新婚", "百年好合", "喜结连理", "早生贵子", "白头偕老"), ("婚", "结婚", "喜酒", "新人")),
+    ("graduation", ("毕业快乐", "毕业典礼"), ("毕业",)),
+    ("housewarming", ("乔迁",), ("乔迁", "搬家", "新居")),
+    ("other festival", ("圣诞", "中秋快乐", "国庆快乐", "端午安康", "七夕快乐"), ("圣诞", "中秋", "国庆", "端午", "七夕")),
+)
+
+# Four-字 blessings that say nothing about the person; the corpus uses about 0.3 per 100 字.
+STOCK_PHRASES = (
+    "万事如意", "心想事成", "身体健康", "阖家欢乐", "合家欢乐", "阖家幸福", "合家幸福", "幸福美满", "吉祥如意",
+    "财源广进", "财源滚滚", "步步高升", "事业有成", "事业顺利", "工作顺利", "年年有余", "大吉大利", "恭喜发财",
+    "龙马精神", "福寿安康", "平安喜乐", "前程似锦", "鹏程万里", "蒸蒸日上", "生意兴隆", "好运连连", "喜气洋洋",
+    "万事顺意", "笑口常开", "美梦成真", "福星高照", "学业进步", "一帆风顺", "二龙腾飞", "三羊开泰", "四季平安",
+    "五福临门", "六六大顺", "七星高照", "八方来财", "九九同心", "十全十美", "心想事成", "事事顺心", "岁岁平安",
+)
+
+# Words that belong to an assistant talking about the text, never to the text itself.
+CHATTER = re.compile(
+    r"全文(?:结束|完)|（字数|字数[:：]|共\d+字|以上(?:内容|文案|是)|上述(?:内容|文案)|仅(?:为|供)(?:示例|参考)|供您?参考|"
+    r"如果您?(?:需要|还需要|想要|有)|希望(?:这|以上|对您?有)|请注意|以下是|这是一(?:篇|段|首|条)|可以根据|"
+    r"您可以|如需|注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能|语言模型)|Note:"
+)
+
+CLOSINGS = ("此致", "敬礼", "谢谢大家", "全文完")
+MEMORISED_RUN = 15  # 字: a run this long copied from a training answer is recall, not writing
+
+
+def wrong_occasion(text: str, request: str) -> str | None:
+    """The occasion the answer wishes that the request did not name, or None.
+
+    >>> wrong_occasion("王总，新年快乐，生日快乐！", "给领导的拜年短信"), wrong_occasion("生日快乐", "过年也是我生日")
+    ('birthday', None)
+    """
+    for name, said, fitting in OCCASIONS:
+        if any(w in text for w in said) and not any(w in request for w in fitting):
+            return name
+    return None
+
+
+def _units(text: str) -> str:
+    return "".join(text.split())
+
+
+def repeated_phrase(text: str, n: int = 6) -> str | None:
+    """The first run of ``n`` characters (whitespace ignored) that occurs twice, or None.
+
+    >>> repeated_phrase("愿你新年好运常在。愿你新年好运常伴。"), repeated_phrase("新年快乐，万事如意。")
+    ('愿你新年好运', None)
+    """
+    s = _units(text)
+    seen: set[str] = set()
+    for i in range(len(s) - n + 1):
+        gram = s[i:i + n]
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in gram):
+            continue  # runs of marks, digits or Latin are not phrases
+        if gram in seen:
+            return gram
+        seen.add(gram)
+    return None
+
+
+def stock_phrases(text: str) -> int:
+    """How many stock blessings the text holds (each occurrence counted).
+
+    >>> stock_phrases("祝您身体健康，万事如意，阖家欢乐！万事如意！")
+    4
+    """
+    return sum(text.count(p) for p in set(STOCK_PHRASES))
+
+
+def stock_per_100(text: str) -> float:
+    """Stock blessings per 100 字 (0 for an empty text).
+
+    >>> round(stock_per_100("祝您身体健康，万事如意！"), 1)  # 2 in 12 字
+    16.7
+    """
+    n = count_chars(text)
+    return 100 * stock_phrases(text) / n if n else 0.0
+
+
+def chatter(text: str) -> str | None:
+    """The first words of assistant chatter in the text, or None.
+
+    >>> chatter("新年快乐！（全文结束）"), chatter("以下是为您写的祝福：新年快乐"), chatter("奶奶，新年好！")
+    ('全文结束', '以下是', None)
+    """
+    m = CHATTER.search(text)
+    return m.group(0) if m else None
+
+
+def repeated_closing(text: str) -> str | None:
+    """A closing formula said more than once ("此致" a dozen times), or None.
+
+    >>> repeated_closing("此致\\n敬礼\\n此致\\n敬礼"), repeated_closing("此致\\n敬礼")
+    ('此致', None)
+    """
+    return next((c for c in CLOSINGS if text.count(c) > 1), None)
+
+
+class MemorisationIndex:
+    """Every ``MEMORISED_RUN``-character run of a set of training answers, for copy detection."""
+
+    def __init__(self, answers: list[str], n: int = MEMORISED_RUN):
+        self.n = n
+        self.grams = {s[i:i + n] for s in map(_units, answers) for i in range(len(s) - n + 1)}
+
+    def copied(self, text: str) -> str | None:
+        """The first run of the text found in a training answer, or None.
+
+        >>> MemorisationIndex(["奶奶，二十八到家，带硬币的饺子给我留着！"]).copied("奶奶，二十八到家，带硬币的饺子给我留着呀")
+        '奶奶，二十八到家，带硬币的饺子'
+        """
+        s = _units(text)
+        return next((s[i:i + self.n] for i in range(len(s) - self.n + 1) if s[i:i + self.n] in self.grams), None)

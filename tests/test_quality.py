@@ -1,0 +1,83 @@
+"""Copy-quality measures (hesui.evaluate.quality), table by table."""
+from __future__ import annotations
+
+import pytest
+
+from hesui.evaluate import quality as q
+from hesui.evaluate.scoring import quality_group
+
+
+@pytest.mark.parametrize("text, request_, expected", [
+    ("王总，新年快乐，生日快乐！", "给领导写拜年短信", "birthday"),  # the base model's classic slip
+    ("奶奶，祝您十八岁生日快乐", "给奶奶拜年", "birthday"),  # "您的十八岁生日" to a grandmother
+    ("祝你们新婚快乐，百年好合", "给同事拜年", "wedding"),  # a wedding wish nobody asked for
+    ("同学们，毕业快乐！", "给同学写新年祝福", "graduation"),
+    ("圣诞快乐，新年快乐", "给客户的新年祝福", "other festival"),
+    ("祝老师八十大寿快乐，新春安康", "班主任今年八十岁了，写拜年信", None),  # the request names the age
+    ("除夕也是我的生日，双喜临门", "我生日正好是除夕，写条朋友圈", None),  # the request names the birthday
+    ("新春快乐，马到成功！", "给领导写拜年短信", None),  # a plain New Year wish
+    ("守岁到十二点，压岁钱收好", "写守岁的作文", None),  # 岁 alone is not an age
+])
+def test_wrong_occasion(text, request_, expected):
+    assert q.wrong_occasion(text, request_) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("愿你新年好运常在。愿你新年好运常伴。", "愿你新年好运"),  # six 字 said twice
+    ("新年快乐，万事如意。", None),  # nothing repeated
+    ("新年快乐！新年快乐！", None),  # a 4-字 repeat is below the 6-字 bar
+    ("2025202520252025", None),  # digit runs are not phrases
+    ("祝你幸福美满\n祝你幸福美满", "祝你幸福美满"),  # whitespace between does not hide it
+])
+def test_repeated_phrase(text, expected):
+    assert q.repeated_phrase(text) == expected
+
+
+@pytest.mark.parametrize("text, count, per_100", [
+    ("祝您身体健康，万事如意，心想事成，阖家欢乐！", 4, 4 / 22 * 100),  # the pile the issue describes
+    ("奶奶，二十八到家，饺子给我留着。", 0, 0.0),  # concrete, no stock phrase
+    ("万事如意万事如意", 2, 2 / 8 * 100),  # each occurrence counts
+    ("", 0, 0.0),  # empty text: 0, not a division error
+])
+def test_stock_phrases(text, count, per_100):
+    assert q.stock_phrases(text) == count
+    assert q.stock_per_100(text) == pytest.approx(per_100)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("新年快乐！（全文结束）（字数720-880）", "全文结束"),  # the 800-字 essay's tail
+    ("请注意，上述内容仅为示例", "请注意"),
+    ("如果您需要更多版本，请告诉我", "如果您需要"),
+    ("以下是为您写的祝福：新年快乐", "以下是"),
+    ("这是一篇关于春节的作文。", "这是一篇"),
+    ("作为一个AI，我祝你新年快乐", "作为一个AI"),
+    ("奶奶，新年好！今年我二十八到家。", None),  # the text itself
+    ("这一年，我们一起跑了一千二百万公里。", None),  # 这一年 is not 这是一篇
+])
+def test_chatter(text, expected):
+    assert q.chatter(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("此致\n敬礼\n此致\n敬礼", "此致"),  # the 1,000-字 letter's dozen 此致
+    ("谢谢大家！……再次谢谢大家！", "谢谢大家"),
+    ("此致\n敬礼！\n学生小林", None),  # one closing
+])
+def test_repeated_closing(text, expected):
+    assert q.repeated_closing(text) == expected
+
+
+def test_memorisation_finds_a_copied_run_and_ignores_short_overlap():
+    index = q.MemorisationIndex(["去年除夕，您把包了硬币的饺子偷偷夹进我碗里，我一口咬到。"])
+    assert index.copied("那年您把包了硬币的饺子偷偷夹进我碗里，笑得最响") == "您把包了硬币的饺子偷偷夹进我碗"  # the first 15 字 shared
+    assert index.copied("您把包了硬币的饺子给我") is None  # 10 字 shared: not a copy
+
+
+def test_quality_group_shares():
+    rows = [{"text": "王总，新年快乐，生日快乐！", "prompt": "给领导拜年"},
+            {"text": "奶奶，新年好！（全文结束）", "prompt": "给奶奶拜年"},
+            {"text": "祝您身体健康，万事如意！", "prompt": "给客户拜年"},
+            {"text": "此致\n敬礼\n此致\n敬礼", "prompt": "写信"}]
+    g = quality_group(rows)
+    assert g["wrong_occasion"] == 0.25 and g["chatter"] == 0.25 and g["repeated_closing"] == 0.25
+    assert g["stock_per_100"] == pytest.approx((0 + 0 + 2 / 12 * 100 + 0) / 4)
