@@ -59,13 +59,14 @@ def add_parse(sub) -> None:
 def cmd_write(args) -> int:
     from hesui.generate.engine import TransformersEngine
     from hesui.generate.seam import BestOfN, SamplingConfig, check_request
-    from hesui.model.registry import ModelError
+    from hesui.model.registry import ModelError, pick_adapter
 
     try:
         check_request(args.prompt)  # fail before the model loads
         config = SamplingConfig(temperature=args.temperature, n_candidates=args.n_candidates,
                                 seed=args.seed, control=not args.no_control)
-        generator = BestOfN(TransformersEngine.load(args.model, args.adapter))
+        adapter = pick_adapter(args.model, args.adapter, base=args.base)
+        generator = BestOfN(TransformersEngine.load(args.model, adapter))
         answer = generator.write(args.prompt, config)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
@@ -90,7 +91,9 @@ def add_write(sub) -> None:
     p.add_argument("prompt", help='the request, e.g. "给领导写一条不超过80字的拜年短信"')
     p.add_argument("--json", action="store_true", help="print text, counts, constraints, verdict and timing as JSON")
     p.add_argument("--model", help="a local Hugging Face model directory or a .gguf file (default: the embedded base)")
-    p.add_argument("--adapter", help="a PEFT (LoRA) adapter directory to apply")
+    p.add_argument("--adapter", help="a PEFT (LoRA) adapter directory to apply (default: the shipped "
+                                     "models/hesui-lora with the embedded base)")
+    p.add_argument("--base", action="store_true", help="the plain base model, without the shipped adapter")
     p.add_argument("--seed", type=int, help="random seed, for a repeatable answer")
     p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 is greedy (default 0.8)")
     p.add_argument("--n-candidates", type=int, default=4,
@@ -207,10 +210,11 @@ def cmd_eval(args) -> int:
 
     from hesui.evaluate.run import EvalConfig, evaluate
     from hesui.generate.engine import TransformersEngine
-    from hesui.model.registry import ModelError
+    from hesui.model.registry import ModelError, pick_adapter
 
     try:
-        cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=args.adapter,
+        adapter = pick_adapter(args.model, args.adapter, base=args.base or args.base_only)
+        cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=adapter,
                          control=not (args.no_control or args.base_only), limit=args.limit, batch=args.batch,
                          n_candidates=args.n_candidates, command=_command_line(args.argv))
         from hesui.evaluate.run import preflight
@@ -218,7 +222,7 @@ def cmd_eval(args) -> int:
         preflight(cfg)  # a bad file or a changed setting fails before the model loads
         from hesui.generate.seam import BestOfN
 
-        generator = BestOfN(TransformersEngine.load(cfg.model, None if args.base_only else cfg.adapter))
+        generator = BestOfN(TransformersEngine.load(cfg.model, cfg.adapter))
         metrics = evaluate(generator, cfg, progress=tqdm)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
@@ -267,7 +271,9 @@ def add_eval(sub) -> None:
                         "requests, one per line, blank and # lines skipped. UTF-8 with or without BOM; a GBK file "
                         "is read with a notice. A resumed run refuses a changed data file or setting")
     p.add_argument("--model", help="a HF model directory or .gguf file (default: the embedded base)")
-    p.add_argument("--adapter", help="a PEFT adapter directory")
+    p.add_argument("--adapter", help="a PEFT adapter directory (default: the shipped models/hesui-lora with the "
+                                     "embedded base)")
+    p.add_argument("--base", action="store_true", help="the base model without the shipped adapter")
     p.add_argument("--base-only", action="store_true", help="the plain base model: no adapter, no controller")
     p.add_argument("--no-control", action="store_true", help="no length controller (one plain sample)")
     p.add_argument("--limit", type=int, help="only the first N requests")

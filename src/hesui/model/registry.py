@@ -106,6 +106,21 @@ def resolve(model: str | None) -> ModelSource:
     raise ModelError(f"no model at {model}: expected a Hugging Face model directory (with config.json) or a .gguf file")
 
 
+# The shipped LoRA adapter (trained on data/train.jsonl for the embedded base), beside src/ in a checkout.
+SHIPPED_ADAPTER = Path(__file__).resolve().parents[3] / "models" / "hesui-lora"
+
+
+def pick_adapter(model: str | None, adapter: str | None, *, base: bool = False) -> str | None:
+    """The adapter to apply: ``adapter`` if given; none with ``base`` or another ``model`` (the shipped adapter
+    belongs to the embedded base); else $HESUI_ADAPTER ("" for none), else the shipped one when present."""
+    if adapter or base or model is not None:
+        return None if base else adapter
+    env = os.environ.get("HESUI_ADAPTER")
+    if env is not None:
+        return env or None
+    return str(SHIPPED_ADAPTER) if (SHIPPED_ADAPTER / "adapter_config.json").is_file() else None
+
+
 def check_adapter(adapter: str) -> Path:
     path = Path(adapter).expanduser()
     if not (path / "adapter_config.json").is_file():
