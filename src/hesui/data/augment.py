@@ -14,8 +14,33 @@ from hesui.length.numerals import to_chinese
 
 # The rows of the contract's wording table (LENGTH_RULES.md §2), as stats and coverage targets name them.
 WORDINGS = ("max", "strict_max", "min", "strict_min", "about", "range", "bare_about", "bare_exact",
-            "han", "sentence", "paragraph", "couplet", "verse")
+            "han", "sentence", "paragraph", "couplet", "verse", "fuzzy", "duration", "traditional")
 _ABOUT_WORDS = ("左右", "上下", "约", "大概", "差不多")
+# Scenarios whose texts are spoken: their length may be asked for as a duration (LENGTH_RULES.md §2).
+SPEECH_SCENARIOS = ("host_script", "annual_meeting", "short_video")
+_FUZZY_WORDS = re.compile(r"[来多几]\s*个?(?:字|句|段|汉字)|[一二两三四五六七八九][二两三四五六七八九][十百千]?\s*个?(?:字|句|段)")
+_DURATION_WORDS = re.compile(r"分钟|秒|分鐘")
+TRADITIONAL_SHARE = 0.15  # of paraphrased requests written wholly in traditional script
+
+
+def _style_rows(request: str, spec) -> list[str]:
+    """The v2 rows a request's wording uses on top of its constraints: fuzzy numbers, durations, traditional."""
+    words = to_simplified(" ".join(w for w, _, _ in spec.origins))
+    rows = ["fuzzy"] * bool(_FUZZY_WORDS.search(words)) + ["duration"] * bool(_DURATION_WORDS.search(words))
+    return rows + ["traditional"] * (to_traditional(request) == request != to_simplified(request))
+
+
+def to_traditional(text: str) -> str:
+    """The text in traditional script (zhconv's zh-tw table)."""
+    import zhconv
+
+    return zhconv.convert(text, "zh-tw")
+
+
+def to_simplified(text: str) -> str:
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
 
 
 def wording_rows(request: str) -> list[str]:
@@ -45,7 +70,7 @@ def wording_rows(request: str) -> list[str]:
             row = c.kind
         if row not in rows:
             rows.append(row)
-    return rows
+    return rows + [r for r in _style_rows(request, spec) if r not in rows]
 
 
 # --- relabelling -------------------------------------------------------------------------------------
@@ -67,8 +92,72 @@ def _num(n: int, rng: random.Random) -> str:
     return to_chinese(n) if rng.random() < 0.3 else str(n)
 
 
-def relabel_wordings(response: str, rng: random.Random) -> list[str]:
-    """Length phrases in every wording whose bounds ``response`` meets, with numbers a person would write."""
+def relabel_wordings(response: str, rng: random.Random, scenario: str | None = None) -> list[str]:
+    """Length phrases in every wording whose bounds ``response`` meets, with numbers a person would write: the
+    exact wordings, fuzzy ones (五十来字, 一百多字, 七八十字), a duration for a spoken scenario's text, and one
+    wording in traditional script."""
+    out = _exact_wordings(response, rng) + fuzzy_wordings(response, rng)
+    if scenario in SPEECH_SCENARIOS:
+        out += duration_wordings(response, rng)
+    out = [w for w in out if _meets(response, w)]
+    if out:
+        out.append(to_traditional(rng.choice(out)))
+    return [w for w in out if _meets(response, w)]
+
+
+def fuzzy_wordings(response: str, rng: random.Random) -> list[str]:
+    """N来 / N多 / 几十 / 十几 / neighbouring numerals (七八十, 两三百, 两三句) that hold the response's count."""
+    n, out = count(response), []
+    base = n // 10 * 10
+    if base >= 10 and n <= math.floor(1.3 * base):
+        out.append(rng.choice(["{}来字", "{}来个字"]).format(_num(base, rng)))
+    for place in (100, 10):
+        lead = n // place * place
+        if lead >= place and lead < n < lead + place:
+            out.append(rng.choice(["{}多字", "{}多个字"]).format(_num(lead, rng)))
+            break
+    if 10 < n < 100 and n % 10:
+        tens = n // 10
+        out.append((to_chinese(tens * 10) if tens > 1 else "十") + rng.choice(["几个字", "几字"]))
+    for place in (10, 100):
+        a = n // place
+        if 1 <= a <= 8 and a * place <= n <= (a + 1) * place:
+            out.append(f"{'两' if a == 2 else _CN[a]}{_CN[a + 1]}{'十' if place == 10 else '百'}字")
+    n_sent = len(sentences(response))
+    if 2 <= n_sent <= 4 and len(paragraphs(response)) == 1:
+        out.append(f"{'两' if n_sent - 1 == 2 else _CN[n_sent - 1]}{_CN[n_sent]}句话")
+    return out
+
+
+_CN = "零一二三四五六七八九"
+
+
+_SECONDS = tuple(range(15, 61, 5)) + (75, 90, 120, 150, 180, 210, 240, 270, 300, 360)
+_HALVES = {30: "半分钟", 90: "一分半钟", 150: "两分半钟", 210: "三分半钟", 270: "四分半钟"}
+
+
+def _duration_words(seconds: int) -> str:
+    if seconds in _HALVES:
+        return _HALVES[seconds]
+    if seconds % 60 == 0:
+        return f"{to_chinese(seconds // 60).replace('二', '两')}分钟"
+    return f"{seconds}秒" if seconds < 60 else f"{seconds // 60}分{seconds % 60}秒"
+
+
+def duration_wordings(response: str, rng: random.Random) -> list[str]:
+    """Speaking times whose 200–250 字 a minute holds the response (30秒, 半分钟, 两分钟, 一分半钟); two
+    phrasings, so a spoken text's relabels carry a duration about as often as any other row."""
+    n = count(response)
+    fits = [s for s in _SECONDS if math.floor(200 * s / 60 + 0.5) <= n <= math.floor(250 * s / 60 + 0.5)]
+    if not fits:
+        return []
+    words = _duration_words(rng.choice(fits))
+    # a speech verb keeps the duration a length wherever the wording lands in the request
+    return [t.format(words) for t in rng.sample(["讲{}左右", "大概讲{}", "念出来{}左右", "说{}左右"], k=2)]
+
+
+def _exact_wordings(response: str, rng: random.Random) -> list[str]:
+    """The v1 rows: max, strict max, min, strict min, range, Han, about, bare N字."""
     n, han = count(response), count_han(response)
     s = _step(n)
     out = [
@@ -87,7 +176,7 @@ def relabel_wordings(response: str, rng: random.Random) -> list[str]:
             out.append(rng.choice(["写{}字", "{}个字"]).format(_num(about, rng)))
     if han <= 20 and n - han <= 3:
         out.append(rng.choice(["用{}个字", "{}个字"]).format(_num(han, rng)))
-    return [w for w in out if _meets(response, w)]
+    return out
 
 
 def _round_about(n: int) -> int | None:
@@ -178,4 +267,6 @@ def paraphrase(request: str, tone: str, rng: random.Random) -> str:
     tone_words = _TONE_WORDS.get(tone)
     if tone_words and tone_words not in out and rng.random() < 0.5:
         out = out.rstrip("。") + "，" + tone_words
+    if rng.random() < TRADITIONAL_SHARE:  # the same request as a reader in Taiwan or Hong Kong writes it
+        out = to_traditional(out)
     return out

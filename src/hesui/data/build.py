@@ -72,11 +72,12 @@ def expand(pair: dict, rng: random.Random) -> list[dict]:
         out += [(renamed, "relabel")] if renamed else []
     elif all(c.unit in ("char", "han") and c.per is None for c in constraints):
         core = augment.strip_length(request)
-        wordings = augment.relabel_wordings(response, rng) + augment.shape_wordings(response)
+        wordings = augment.relabel_wordings(response, rng, pair["scenario"]) + augment.shape_wordings(response)
         for w in rng.sample(wordings, k=min(RELABELS_PER_PAIR, len(wordings))):
             out.append((augment.compose(core, w, rng), "relabel"))
     else:  # a shape (sentences, paragraphs) stays; a 字 bound is added to it
-        for w in rng.sample(augment.relabel_wordings(response, rng), k=2):
+        wordings = augment.relabel_wordings(response, rng, pair["scenario"])
+        for w in rng.sample(wordings, k=min(2, len(wordings))):
             out.append((augment.compose(request, w, rng), "relabel"))
     out.append((augment.paraphrase(request, pair.get("tone", ""), rng), "paraphrase"))
     records, seen = [], set()
