@@ -97,7 +97,8 @@ def assert_shows_the_contract(page, column: str, request: str) -> str:
 # --- the tests ------------------------------------------------------------------------------------------
 
 REQUEST = "给领导的50字以内拜年短信"
-ALL_DONE = "[...document.querySelectorAll('.column')].every(c => c.dataset.state === 'done')"
+ALL_DONE = ("[...document.querySelectorAll('.column')]"
+            ".every(c => c.dataset.state === 'done' && c.dataset.verdict === 'final')")
 
 
 def test_both_columns_stream_and_show_the_servers_count(browser, live):
@@ -114,8 +115,33 @@ def test_both_columns_stream_and_show_the_servers_count(browser, live):
     # The tuned column runs the controller: its answer is inside the 50 字 and marked so.
     assert shown(page, "hesui")["checks"] == [True] and shown(page, "hesui")["ok"] == "true"
     assert page.locator("#history li").first.inner_text() == REQUEST
+    p.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live)
+    page.locator('.column[data-model="hesui"] .copy').click()
+    page.wait_for_selector('.column[data-model="hesui"] .copy:text("已复制")')
+    assert page.evaluate("navigator.clipboard.readText()") == shown(page, "hesui")["text"]
     assert p.errors == []
     assert p.outside(live) == []
+    p.close()
+
+
+def test_stop_keeps_the_text_so_far_with_its_count(browser, live):
+    """Stopped mid-answer (the controller cannot end a 300-字 essay early): the count is of exactly what is shown."""
+    p = Page(browser, live)
+    page = p.page
+    request = "写一篇300字左右的过年作文"
+    page.fill("#request", request)
+    page.click("#go")
+    page.wait_for_function("document.querySelector('.column[data-model=hesui] .text').textContent.length > 5")
+    assert page.locator("#stop").is_enabled()
+    page.click("#stop")
+    page.wait_for_selector('.column[data-model="hesui"][data-verdict="final"]')
+    page.wait_for_function("[...document.querySelectorAll('.column')].every(c => c.dataset.state !== 'writing')")
+    assert page.get_attribute('.column[data-model="hesui"]', "data-state") == "stopped"
+    text = assert_shows_the_contract(page, "hesui", request)
+    assert count_all(text)["char"] < 270  # it was cut short, and the ✗ says so
+    assert shown(page, "hesui")["checks"] == [False]
+    assert page.locator("#stop").is_disabled()
+    assert p.errors == []
     p.close()
 
 

@@ -243,8 +243,9 @@ function checkItem(check) {
   return li;
 }
 
-/** Shows a verdict from the server: /hesui/count's answer, or the `hesui` object of a finished answer. */
-function renderVerdict(col, verdict) {
+/** Shows a verdict from the server: /hesui/count's answer, or the `hesui` object of a finished answer.
+ *  `final`: it describes the text as it stays (finished or stopped), not an answer still being written. */
+function renderVerdict(col, verdict, final = false) {
   const count = col.node.querySelector(".count");
   count.replaceChildren(...COUNT_UNITS.map((u) => countSpan(u, verdict.count[u])));
   const items = (verdict.checks || []).map(checkItem);
@@ -263,12 +264,14 @@ function renderVerdict(col, verdict) {
   }
   col.node.querySelector(".checks").replaceChildren(...items);
   col.node.dataset.ok = String(verdict.ok);
+  col.node.dataset.verdict = final ? "final" : "interim";
 }
 
 function clearVerdict(col) {
   col.node.querySelector(".count").replaceChildren();
   col.node.querySelector(".checks").replaceChildren();
   delete col.node.dataset.ok;
+  delete col.node.dataset.verdict;
 }
 
 // --- generating ---------------------------------------------------------------------------------
@@ -345,7 +348,7 @@ async function wholeAnswer(col, run, body) {
 function finish(col, run, verdict, reason) {
   run.final = true;  // from here on, interim counts still in flight are stale
   clearTimeout(run.timer);
-  renderVerdict(col, verdict);
+  renderVerdict(col, verdict, true);
   const note = reason === "length" ? "（到达长度上限）" : verdict.attempts > 1 ? `（重写了 ${verdict.attempts} 轮）` : "";
   setState(col, "done", note);
 }
@@ -372,7 +375,7 @@ async function stoppedCount(col, run) {
   if (!col.text) return;
   try {
     const verdict = await postJSON("/hesui/count", { text: col.text, request: run.request });
-    if (col.run === run) renderVerdict(col, verdict);
+    if (col.run === run) renderVerdict(col, verdict, true);
   } catch (err) { /* the text stays; without a count the column simply shows none */ }
 }
 
