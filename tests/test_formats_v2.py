@@ -251,3 +251,10 @@ def test_validate_file_counts_records_in_every_layout(tmp_path):
     (tmp_path / "r.jsonl").write_bytes(b"\xef\xbb\xbf" + _lines(*recs).encode("utf-8"))
     assert validate_file(tmp_path / "r.json") == (3, [])
     assert validate_file(tmp_path / "r.jsonl") == (3, [])
+
+
+def test_validate_names_filler_as_not_well_formed(tmp_path, capsys):
+    path = tmp_path / "filler.jsonl"
+    write_records([_canonical("a", response="新年快乐～！——")], path, "canonical")
+    assert main(["data", "validate", str(path)]) == 1
+    assert capsys.readouterr().out.strip() == f"{path}: line 1: response is not well-formed: a run of 3 punctuation marks"

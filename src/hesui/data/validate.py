@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hesui.length import LengthSpecError, measured, parse, strict
+from hesui.length import LengthSpecError, ill_formed, measured, parse, strict
 
 from .formats import read_rows
 from .records import SOURCES, check_messages, request_of, response_of
@@ -32,6 +32,8 @@ def check_record(record) -> str | None:
         return f"request has contradictory length: {e}"
     if spec.to_dict()["constraints"] != record["constraints"]:
         return "constraints do not match what the request says (re-run hesui parse on it)"
+    if (why := ill_formed(response)) is not None:  # strict() requires it too; say which rule it breaks
+        return f"response is not well-formed: {why}"
     if not strict(response, spec.constraints):
         got = "; ".join(f"{c.kind} {c.unit}: counted {measured(response, c)}, bounds [{c.lo}, {c.hi}]"
                         for c in spec.constraints)
