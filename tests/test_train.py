@@ -9,7 +9,7 @@ import pytest
 from hesui.cli import main
 from hesui.data.records import make_record
 from hesui.length import parse
-from hesui.model.chat import build_messages, render_prompt
+from hesui.model.chat import render_prompt
 from hesui.train.config import ConfigError, TrainConfig, load_config
 from hesui.train.dataset import IGNORE_INDEX, encode, training_prompt
 
@@ -57,13 +57,25 @@ def test_prompt_tokens_are_masked_and_answer_ends_the_turn(tiny_tokenizer):
 
 
 def test_training_prompt_is_the_inference_prompt(tiny_tokenizer):
+    from hesui.generate.seam import ChatMessage, ChatRequest, chat_messages
+
     for record, (request, _) in zip(_records(), PAIRS):
-        inference = render_prompt(tiny_tokenizer, build_messages(request, parse(request)))
+        inference = render_prompt(tiny_tokenizer, chat_messages(ChatRequest.of(request), parse(request)))
         assert training_prompt(record, tiny_tokenizer) == inference
+    # a record with a system prompt and an earlier exchange: the same turns at inference
+    turns = [{"role": "system", "content": "你是店长的文案助手"}, {"role": "user", "content": "店名叫老街面馆"},
+             {"role": "assistant", "content": "好的"}, {"role": "user", "content": PAIRS[2][0]},
+             {"role": "assistant", "content": PAIRS[2][1]}]
+    record = {**_records()[2], "messages": turns}
+    chat = ChatRequest([ChatMessage("user", "店名叫老街面馆"), ChatMessage("assistant", "好的"),
+                        ChatMessage("user", PAIRS[2][0])], system="你是店长的文案助手")
+    prompt = training_prompt(record, tiny_tokenizer)
+    assert prompt == render_prompt(tiny_tokenizer, chat_messages(chat, parse(PAIRS[2][0])))
+    assert "老街面馆" in prompt and "店长的文案助手" in prompt
 
 
 def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_dir, data_files):
-    from hesui.train.rundir import sha256_of
+    from hesui.provenance import file_sha256
     from hesui.train.sft import train
 
     cfg = _config(tmp_path, tiny_model_dir, data_files, max_steps=8, eval_steps=4)
@@ -75,7 +87,7 @@ def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_d
     assert len(dev) == 2 and dev[1] < dev[0]
     assert all(r["tokens_per_s"] > 0 and r["eta_s"] is not None for r in rows)
     data = json.loads((cfg.run_dir / "data.json").read_text())
-    assert data["train"]["sha256"] == sha256_of(data_files[0]) and data["counts"]["train_records"] == 4
+    assert data["train"]["sha256"] == file_sha256(data_files[0]) and data["counts"]["train_records"] == 4
     assert (cfg.run_dir / "config.yaml").read_text().count("method: lora") == 1
     assert "hesui_commit" in json.loads((cfg.run_dir / "meta.json").read_text())
     assert (cfg.run_dir / "loss.png").stat().st_size > 1000

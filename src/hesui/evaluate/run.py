@@ -5,14 +5,13 @@ as it goes, so an interrupted run resumes where it stopped), ``metrics.json`` an
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hesui.length import count, count_all, lifebench, parse, qianfan, strict
+from hesui.provenance import file_sha256, hesui_commit
 
 from .metrics import mean
 from .scoring import aggregate, render_report
@@ -252,29 +251,6 @@ def _check_same_setting(out: Path, new: dict) -> dict:
     if old.get("commit") not in (None, new["commit"]) and new["commit"] not in resumed:
         resumed.append(new["commit"])
     return {**new, "commit": old.get("commit", new["commit"])} | ({"resumed_at": resumed} if resumed else {})
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def hesui_commit() -> str:
-    """The git commit of the hesui source in use, or "unknown" (an installed copy, no git)."""
-    src = Path(__file__).resolve().parents[1]  # .../src/hesui
-    try:
-        out = subprocess.run(["git", "-C", str(src), "rev-parse", "--show-toplevel", "HEAD"], capture_output=True,
-                             text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    lines = out.stdout.split()
-    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() / "src" / "hesui" != src:
-        return "unknown"  # not hesui's own repository (e.g. a site-packages inside another checkout)
-    return lines[1]
 
 
 def _expected_length(prompt: str) -> float:

@@ -7,8 +7,18 @@ from pathlib import Path
 
 from hesui.length import Constraint, measured
 
-from .metrics import (bleu4, chinese_share, distinct_n, length_error, mean, paragraphs_kept, repetition_rate,
-                      rouge_l, rouge_n, words)
+from .metrics import (
+    bleu4,
+    chinese_share,
+    distinct_n,
+    length_error,
+    mean,
+    paragraphs_kept,
+    repetition_rate,
+    rouge_l,
+    rouge_n,
+    words,
+)
 
 
 def row_length_error(row: dict) -> float | None:

@@ -14,7 +14,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
-from hesui.length import Spec, count_all, count_han, lifebench, measured, meets, parse, qianfan, strict
+from hesui.length import (
+    Spec,
+    count_all,
+    count_han,
+    lifebench,
+    measured,
+    meets,
+    parse,
+    qianfan,
+    strict,
+)
 from hesui.length.count import SENTENCE_ENDERS
 
 MAX_REQUEST_CHARS = 2000
@@ -89,11 +99,10 @@ def check_request(request: str) -> Spec:
 
 def chat_messages(request: ChatRequest, spec: Spec) -> list[dict]:
     """The model's messages: system prompt, history, and the last turn with the length restated."""
-    from hesui.model.chat import SYSTEM_PROMPT, length_note
+    from hesui.model.chat import build_messages
 
     history = [{"role": m.role, "content": m.content} for m in request.messages[:-1]]
-    last = {"role": "user", "content": request.last_user + length_note(spec)}
-    return [{"role": "system", "content": request.system or SYSTEM_PROMPT}, *history, last]
+    return build_messages(request.last_user, spec, system=request.system, history=history)
 
 
 # --- what an engine is given and gives back ---------------------------------------------------------------

@@ -39,9 +39,13 @@ def _describe(c: Constraint) -> str:
     return f"{scope}不少于{c.lo}{unit}"
 
 
-def build_messages(request: str, spec: Spec, *, system: str | None = None) -> list[dict]:
+def build_messages(request: str, spec: Spec, *, system: str | None = None,
+                   history: list[dict] = ()) -> list[dict]:
+    """The model's messages: the system prompt (hesui's unless given), the earlier turns, and the request with its
+    length restated. Inference (``hesui.generate.seam``) and training (``hesui.train.dataset``) both call this."""
     return [
         {"role": "system", "content": system or SYSTEM_PROMPT},
+        *({"role": m["role"], "content": m["content"]} for m in history),
         {"role": "user", "content": request + length_note(spec)},
     ]
 

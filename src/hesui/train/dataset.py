@@ -1,28 +1,25 @@
 """Canonical records → token ids and labels for SFT, with the loss on the answer tokens only.
 
 The prompt of a record is rendered by the very functions inference uses (``hesui.model.chat``): the system
-prompt, the request and its length note. A model trained here therefore sees at inference exactly the prompt
+prompt, earlier turns, the request and its length note. A model trained here therefore sees at inference exactly the prompt
 it was trained on.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hesui.data.records import request_of, response_of
+from hesui.data.records import history_of, request_of, response_of, system_of
 from hesui.length import Constraint, Spec
 from hesui.model.chat import build_messages, render_prompt
 
 IGNORE_INDEX = -100  # label value the cross-entropy loss skips (prompt tokens, padding)
 
 
-def system_of(record: dict) -> str | None:
-    return next((m["content"] for m in record["messages"] if m["role"] == "system"), None)
-
-
 def training_prompt(record: dict, tokenizer) -> str:
     """The prompt text a record is trained on: the inference prompt of its request and constraints."""
     spec = Spec([Constraint.from_dict(c) for c in record.get("constraints", [])])
-    return render_prompt(tokenizer, build_messages(request_of(record), spec, system=system_of(record)))
+    messages = build_messages(request_of(record), spec, system=system_of(record), history=history_of(record))
+    return render_prompt(tokenizer, messages)
 
 
 def end_of_turn_id(tokenizer) -> int:

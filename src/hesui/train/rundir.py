@@ -5,35 +5,15 @@ trainer_log.jsonl (one row per log step), loss.png (train and dev curves), tb/ (
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 
 from transformers import TrainerCallback
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def hesui_commit() -> str:
-    """The git commit of the hesui checkout (with "+dirty" for uncommitted changes), or "unknown"."""
-    here = Path(__file__).resolve().parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if rev.returncode == 0 else "unknown"
+from hesui.provenance import file_sha256, hesui_commit
 
 
 def hardware() -> dict:
@@ -56,7 +36,7 @@ def write_start(run_dir: Path, config: dict, data_files: dict[str, Path], counts
 
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    data = {role: {"path": str(p), "sha256": sha256_of(p)} for role, p in data_files.items()}
+    data = {role: {"path": str(p), "sha256": file_sha256(p)} for role, p in data_files.items()}
     (run_dir / "data.json").write_text(json.dumps({**data, "counts": counts}, ensure_ascii=False, indent=1),
                                        encoding="utf-8")
     meta = {"hesui_commit": hesui_commit(), "hardware": hardware(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

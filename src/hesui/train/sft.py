@@ -36,18 +36,24 @@ class TrainResult:
 
 
 def load_records(path: Path) -> list[dict]:
-    """Canonical records of one file, each checked; raises TrainError naming the first bad line."""
+    """Canonical records of one file (jsonl or a .json array, read as every hesui command reads files), each
+    checked against the length contract; raises TrainError naming the first bad record."""
+    from hesui.data.formats import FormatError, read_records
     from hesui.data.validate import validate_file
 
     if not path.is_file():
         raise TrainError(f"no data file at {path}: build one with `hesui data build` or point train_file at yours")
-    n, problems = validate_file(path)
+    try:
+        n, problems = validate_file(path)
+        records = read_records(path, "canonical") if not problems else []
+    except FormatError as e:
+        raise TrainError(str(e).splitlines()[0]) from None
     if problems:
         raise TrainError(f"{path}: {len(problems)} of {n} records are invalid, first {problems[0]}; "
                          f"see `hesui data validate {path}`")
-    if n == 0:
+    if not records:
         raise TrainError(f"{path} holds no records")
-    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return records
 
 
 def check_disk(cfg: TrainConfig) -> None:
