@@ -73,3 +73,13 @@ def tiny_model_dir(tmp_path_factory, tiny_model, tiny_tokenizer) -> Path:
     tiny_model.save_pretrained(path)
     tiny_tokenizer.save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The corpus as `hesui data build --seed 0` writes it (built once per session: about a minute)."""
+    from hesui.data.build import build
+
+    out = tmp_path_factory.mktemp("corpus")
+    build(out, seed=0)
+    return out

@@ -51,14 +51,11 @@ def test_traditional_wording_labels_as_simplified():
     assert any("traditional" in wording_rows(t) for t in turned)  # some paraphrases are wholly traditional
 
 
-def test_built_corpus_holds_every_v2_kind(tmp_path):
-    """≥ 20 training records of each v2 wording after ``hesui data build`` (the corpus build runs here)."""
+def test_built_corpus_holds_every_v2_kind(built):
+    """≥ 20 training records of each v2 wording after ``hesui data build`` (the session's build)."""
     import json
 
-    from hesui.data.build import build
-
-    build(tmp_path, seed=0)
-    rows = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in (built / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     counts = {k: 0 for k in ("fuzzy", "duration", "traditional")}
     for r in rows:
         request = [m for m in r["messages"] if m["role"] == "user"][-1]["content"]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from hesui.cli import COMMANDS, build_parser, main
-from hesui.length import count
+from hesui.length import count, parse, strict
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -80,7 +80,9 @@ def test_write_json_on_a_local_model(tiny_model_dir):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) == {"text", "count", "constraints", "ok", "attempts", "seconds", "tokens"}
-    assert out["ok"] is True and out["count"]["char"] == count(out["text"]) <= 50
+    assert out["count"]["char"] == count(out["text"]) <= 50
+    # the random model's bytes can decode to U+FFFD: then the verdict must say not ok (not well-formed)
+    assert out["ok"] is strict(out["text"], parse("写一条50字以内的拜年短信").constraints)
 
 
 def test_write_plain_prints_only_the_text(tiny_model_dir):

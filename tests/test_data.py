@@ -20,13 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("corpus")
-    build(out, seed=0)
-    return out
-
-
 def _read(path: Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
 

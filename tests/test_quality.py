@@ -46,10 +46,16 @@ def test_stock_phrases(text, count, per_100):
 
 @pytest.mark.parametrize("text, expected", [
     ("新年快乐！（全文结束）（字数720-880）", "全文结束"),  # the 800-字 essay's tail
-    ("请注意，上述内容仅为示例", "请注意"),
-    ("如果您需要更多版本，请告诉我", "如果您需要"),
+    ("请注意，上述内容仅为示例", "上述内容"),
+    ("如果您需要更多版本，请告诉我", "如果您需要更多版本"),
+    ("如果有任何问题随时告诉我", "如果有任何问题随时告诉我"),  # the tuned model's English-translation tail
+    ("希望这封短信能带给大家温暖", "希望这封短信"),  # the text talking about itself
+    ("希望这个夜晚的气氛能带给你欢乐。", None),  # a wish, not chatter
+    ("我说：“因为这是一条龙。”", None),  # 这是一条 inside the story
+    ("如需预约，请致电门店。", None),  # a shop notice's own words
+    ("请注意防火，安全过年。", None),  # a notice, not a note about the text
     ("以下是为您写的祝福：新年快乐", "以下是"),
-    ("这是一篇关于春节的作文。", "这是一篇"),
+    ("这是一篇关于春节的作文。", "这是一篇关于春节的作文"),
     ("作为一个AI，我祝你新年快乐", "作为一个AI"),
     ("奶奶，新年好！今年我二十八到家。", None),  # the text itself
     ("这一年，我们一起跑了一千二百万公里。", None),  # 这一年 is not 这是一篇

@@ -124,15 +124,16 @@ def cmd_data_validate(args) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise UserError(f"no such file: {args.file}")
+        raise UserError(f"no such file: {args.file}" + (" (it is a directory)" if path.is_dir() else ""))
     try:
         n, problems = validate_file(path)
     except FileError as e:
         raise UserError(str(e)) from None
     for p in problems:
         print(f"{args.file}: {p}")
-    print(f"{args.file}: {n} records, {len(problems)} bad", file=sys.stderr)
-    return 1 if problems else 0
+    print(f"{args.file}: {n} record{'s' if n != 1 else ''}, {len(problems)} bad"
+          + (" (the file holds no records)" if n == 0 else ""), file=sys.stderr)
+    return 1 if problems or n == 0 else 0
 
 
 def _counts(counter) -> str:
@@ -144,12 +145,20 @@ def cmd_data_convert(args) -> int:
 
     from hesui.data.formats import FileError, FormatError, convert
 
-    if not Path(args.src).is_file():
-        raise UserError(f"no such file: {args.src}")
+    src, dst = Path(args.src), Path(args.dst)
+    if not src.is_file():
+        raise UserError(f"no such file: {args.src}" + (" (it is a directory)" if src.is_dir() else ""))
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise UserError(f"{args.dst} is the source file; write the converted records to another file")
+    if dst.is_dir() or not dst.parent.is_dir():
+        raise UserError(f"cannot write {args.dst}: " + ("it is a directory" if dst.is_dir() else
+                                                        f"no directory {dst.parent}"))
     try:
-        result = convert(Path(args.src), args.src_format, Path(args.dst), args.dst_format)
+        result = convert(src, args.src_format, dst, args.dst_format)
     except FileError as e:
         raise UserError(f"{e}; nothing written") from None
+    except OSError as e:
+        raise UserError(f"cannot write {args.dst}: {e.strerror}") from None
     except FormatError as e:
         print(e, file=sys.stderr)
         raise UserError(f"{args.src} is not valid {args.src_format} data (bad lines above); nothing written") from None
@@ -346,8 +355,19 @@ def add_train(sub) -> None:
                                    "trainer_log.jsonl, loss.png, TensorBoard events and the weights; starting the "
                                    "same name again resumes from its last checkpoint.")
     p.add_argument("--config", help="a YAML file of settings (e.g. configs/lora.yaml)")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="settings that override the file")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="settings that override the file (keys below)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = "settings (KEY: default — meaning):\n" + "\n".join(_config_help())
     p.set_defaults(func=cmd_train)
+
+
+def _config_help() -> list[str]:
+    import dataclasses
+
+    from hesui.train.config import TrainConfig
+
+    return [f"  {f.name}: {f.default if f.default is not dataclasses.MISSING else f.default_factory()} — "
+            f"{f.metadata.get('help', '')}" for f in dataclasses.fields(TrainConfig)]
 
 
 def cmd_export(args) -> int:
@@ -381,6 +401,7 @@ def cmd_serve(args) -> int:
 
     if args.max_batch < 1 or args.max_queue < 1:
         raise UserError("--max-batch and --max-queue must be at least 1")
+    _check_listen(args.host, args.port)  # before the model loads: a busy port should not cost a minute
     try:
         import uvicorn
 
@@ -395,9 +416,23 @@ def cmd_serve(args) -> int:
           file=sys.stderr)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    except (OSError, SystemExit) as e:
-        raise UserError(f"cannot serve on {args.host}:{args.port}: {e}") from None
+    except (OSError, SystemExit):
+        raise UserError(f"cannot serve on {args.host}:{args.port} (see uvicorn's message above)") from None
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """One line, not a traceback, for a port out of range, an address in use or one this machine does not have."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UserError(f"--port must be between 1 and 65535, not {port}")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as e:
+        raise UserError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 def add_serve(sub) -> None:

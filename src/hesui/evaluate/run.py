@@ -152,6 +152,10 @@ def preflight(cfg: EvalConfig) -> list[Item]:
     """What can fail before a model loads: the requests unreadable, or --out holding a run of another setting
     or another data file."""
     items = load_items(Path(cfg.data), cfg.limit)
+    if Path(cfg.out).exists() and not Path(cfg.out).is_dir():
+        raise ValueError(f"--out {cfg.out} is a file; it names the run directory to write")
+    if cfg.adapter is not None and not (Path(cfg.adapter) / "adapter_config.json").is_file():
+        raise ValueError(f"no PEFT adapter at {cfg.adapter}: expected a directory with adapter_config.json")
     _check_same_setting(Path(cfg.out), run_setting(cfg))
     return items
 

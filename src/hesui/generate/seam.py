@@ -24,8 +24,8 @@ from hesui.length import (
     parse,
     qianfan,
     strict,
+    well_formed,
 )
-from hesui.length.count import SENTENCE_ENDERS
 
 MAX_REQUEST_CHARS = 2000
 ROLES = ("user", "assistant")
@@ -146,19 +146,6 @@ class Engine(Protocol):
 
 # --- the answer --------------------------------------------------------------------------------------------
 
-def well_formed(text: str, spec: Spec) -> bool:
-    """Real text, not filler: the length contract's check when hesui.length has it (LENGTH_RULES.md §3); else
-    not empty, no broken character, ending with a closing mark (verse: a line)."""
-    from hesui.length import score
-
-    if getattr(score, "well_formed", None) is not None:
-        return bool(text.strip()) and score.well_formed(text)
-    core = text.rstrip().rstrip("”’」』）)")
-    if not core or "\ufffd" in text:
-        return False
-    return spec.is_couplet or spec.is_verse or core[-1] in SENTENCE_ENDERS or not core[-1].isalnum()
-
-
 @dataclass
 class Answer:
     text: str
@@ -179,7 +166,7 @@ class Answer:
     def verdict(self) -> dict:
         """The ``hesui`` extension field of every server response: count, constraints and verdict."""
         return {"count": count_all(self.text), "constraints": self.spec.to_dict()["constraints"], "ok": self.ok,
-                "checks": self.checks(), "well_formed": well_formed(self.text, self.spec), "attempts": self.attempts,
+                "checks": self.checks(), "well_formed": well_formed(self.text), "attempts": self.attempts,
                 "sampled_tokens": self.tokens}
 
     def to_dict(self) -> dict:

@@ -24,7 +24,6 @@ from .batching import Batcher, Ticket
 from .common import BadRequest, key_ok, read_json
 
 STATIC = Path(__file__).parent / "static"
-ADAPTER = Path("models/hesui-lora")  # the shipped adapter, when it exists
 
 
 class ServerState:
@@ -152,8 +151,9 @@ def build_generators(model: str | None = None, adapter: str | None = None) -> di
     from hesui.generate.engine import TransformersEngine
     from hesui.generate.seam import BestOfN
 
-    if adapter is None and (ADAPTER / "adapter_config.json").is_file():
-        adapter = str(ADAPTER)
+    from hesui.model.registry import pick_adapter
+
+    adapter = pick_adapter(model, adapter)  # the shipped adapter with the embedded base, wherever serve starts
     base = TransformersEngine.load(model)
     tuned = TransformersEngine.load(model, adapter) if adapter else base
     return {"hesui": BestOfN(tuned, "hesui"), "hesui-base": BestOfN(base, "hesui-base", control=False)}

@@ -45,7 +45,7 @@ class TrainConfig:
     eval_steps: int = field(default=25, metadata={"help": "optimizer steps between dev-loss evaluations"})
     patience: int = field(default=3, metadata={"help": "evaluations without a better dev loss before stopping"})
     save_total_limit: int = field(default=2, metadata={"help": "checkpoints kept for resuming (the best is kept too)"})
-    bf16: bool = field(default=True, metadata={"help": "bf16 autocast (AMX on this CPU, tensor cores on a GPU)"})
+    bf16: bool = field(default=True, metadata={"help": "bf16 autocast (AMX or AVX-512 BF16 on a CPU, tensor cores on a GPU)"})
     seed: int = field(default=0, metadata={"help": "shuffling, dropout and LoRA init"})
 
     def __post_init__(self):

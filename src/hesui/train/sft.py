@@ -106,7 +106,8 @@ def _last_checkpoint(run_dir: Path) -> str | None:
     return get_last_checkpoint(str(ckpts)) if ckpts.is_dir() else None
 
 
-def _datasets(cfg: TrainConfig, tokenizer):
+def _records(cfg: TrainConfig) -> tuple[list[dict], list[dict]]:
+    """The training and dev records the config selects (checked before any model loads)."""
     train = load_records(Path(cfg.train_file))
     dev = load_records(Path(cfg.dev_file))
     random.Random(cfg.seed).shuffle(train)
@@ -114,6 +115,10 @@ def _datasets(cfg: TrainConfig, tokenizer):
         train = _cap_per_seed(train, cfg.max_per_seed)
     train = train[:cfg.max_train_records] if cfg.max_train_records else train
     dev = dev[:cfg.max_dev_records] if cfg.max_dev_records else dev
+    return train, dev
+
+
+def _datasets(cfg: TrainConfig, tokenizer, train: list[dict], dev: list[dict]):
     enc_train, enc_dev = encode_all(train, tokenizer, cfg.max_len), encode_all(dev, tokenizer, cfg.max_len)
     if not enc_train.examples or not enc_dev.examples:
         raise TrainError(f"no record fits max_len={cfg.max_len} tokens; raise max_len")
@@ -146,11 +151,12 @@ def train(cfg: TrainConfig) -> TrainResult:
     from hesui.model import registry
 
     check_disk(cfg)
+    train_records, dev_records = _records(cfg)
     source = registry.resolve(cfg.base)
     model, tokenizer = registry.load(source)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    train_set, dev_set, counts = _datasets(cfg, tokenizer)
+    train_set, dev_set, counts = _datasets(cfg, tokenizer, train_records, dev_records)
     write_start(cfg.run_dir, {**cfg.to_dict(), "base_resolved": source.name},
                 {"train": Path(cfg.train_file), "dev": Path(cfg.dev_file)}, counts)
     print(f"hesui: {counts['train_records']} training records ({counts['train_tokens']} tokens, "
@@ -177,7 +183,8 @@ def _finish(trainer, tokenizer, cfg: TrainConfig, output) -> TrainResult:
     if log.is_file():
         plot_loss(log, cfg.run_dir / "loss.png")
     runtime = output.metrics.get("train_runtime")
-    tokens = trainer.state.num_input_tokens_seen
+    log_cb = next(cb for cb in trainer.callback_handler.callbacks if isinstance(cb, JsonlLog))
+    tokens = trainer.state.num_input_tokens_seen - (log_cb.tokens0 or 0)  # this session's, not a resumed run's
     summary = {"best_dev_loss": trainer.state.best_metric, "best_checkpoint": trainer.state.best_model_checkpoint,
                "steps": trainer.state.global_step, "train_runtime_s": runtime,
                "train_tokens_per_s": round(tokens / runtime, 1) if runtime else None}
