@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hesui.length import Constraint
 
-from .scoring import aggregate, metrics_table
+from .scoring import aggregate, metrics_table, quality_table
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,8 @@ def write_report(runs: dict[str, list[dict]], out: Path, *, command: str, genera
     md = [f"# Comparison: {' vs '.join(runs)}", "", f"Reproduce: `{command}`", ""]
     for label, m in metrics.items():
         md += [f"## {label}", ""] + metrics_table(m) + [""]
+    md += ["## Copy quality (share of answers; stock blessings per 100 字)", ""]
+    md += quality_table({label: m["overall"] for label, m in metrics.items()}) + [""]
     if general:
         md += ["## General ability (pass rate on the general set)", "", "| setting | pass |", "|---|---|"]
         md += [f"| {label} | {g['pass_rate']:.0%} |" for label, g in general.items()] + [""]

@@ -121,9 +121,11 @@ QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("repeated_ph
                    ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
 
 
-def quality_table(group: dict) -> list[str]:
-    return ["| " + " | ".join(c[1] for c in QUALITY_COLUMNS) + " |", "|---" * len(QUALITY_COLUMNS) + "|",
-            "| " + " | ".join(_cell(group.get(k), fmt) for k, _, fmt in QUALITY_COLUMNS) + " |"]
+def quality_table(groups: dict[str, dict]) -> list[str]:
+    """A markdown table of the copy-quality columns, one row per named group of metrics."""
+    lines = ["| setting | " + " | ".join(c[1] for c in QUALITY_COLUMNS) + " |", "|---" * (len(QUALITY_COLUMNS) + 1) + "|"]
+    return lines + [f"| {name} | " + " | ".join(_cell(g.get(k), fmt) for k, _, fmt in QUALITY_COLUMNS) + " |"
+                    for name, g in groups.items()]
 
 
 def render_report(metrics: dict, command: str, engine: str) -> str:
@@ -133,7 +135,7 @@ def render_report(metrics: dict, command: str, engine: str) -> str:
              f"LIFEBench **{_cell(o['lifebench'], '{:.1f}')}** over {o['n']} requests; "
              f"decode {_cell(o['tokens_per_s'], '{:.1f}')} tokens/s (all candidates counted).", ""]
     lines += metrics_table(metrics)
-    lines += ["", "Copy quality (share of answers, except stock blessings per 100 字):", ""] + quality_table(o)
+    lines += ["", "Copy quality (share of answers, except stock blessings per 100 字):", ""] + quality_table({"**all**": o})
     lines += ["", "Counts and length scores: hesui.length (../shared/LENGTH_RULES.md). BLEU-4 over characters "
                   "(add-one smoothing for 2–4-grams), ROUGE-1/2/L F1 over jieba words, both against the reference "
                   "answer; dist-2 is distinct character bigrams over all answers; rep is the share of repeated "
