@@ -27,8 +27,6 @@ def ill_formed(text: str) -> str | None:
     body = text.strip()
     if count_han(body) == 0 and not any(ch.isalnum() for ch in body):
         return "no words"
-    if "\ufffd" in body:
-        return "a broken character (U+FFFD)"
     run = longest_mark_run(body)
     if run > MAX_MARK_RUN:
         return f"a run of {run} punctuation marks"
