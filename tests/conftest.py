@@ -83,3 +83,11 @@ def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     build(out, seed=0)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_generators(tiny_engine) -> dict:
+    """The two named endpoints a server shows, on the tiny model: "hesui" (controlled) and "hesui-base" (plain)."""
+    from hesui.generate.seam import BestOfN
+
+    return {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}

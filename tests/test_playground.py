@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from hesui.generate.seam import BestOfN, well_formed  # noqa: E402
+from hesui.generate.seam import well_formed  # noqa: E402
 from hesui.length import count_all, measured, meets, parse  # noqa: E402
 from hesui.serve.app import create_app  # noqa: E402
 from hesui.serve.testing import serve_in_thread  # noqa: E402
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 @pytest.fixture(scope="module")
-def generators(tiny_engine):
+def generators(tiny_generators):
     """The server's default pair on the tiny model: tuned (controller on) and base (controller off)."""
-    return {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}
+    return tiny_generators
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def assert_shows_the_contract(page, column: str, request: str) -> str:
     assert text, f"{column}: empty answer"
     assert got["count"] == count_all(text)
     assert got["checks"] == [all(meets(n, c) for n in measured(text, c)) for c in spec.constraints]
-    assert got["well_formed"] == well_formed(text, spec)
+    assert got["well_formed"] == well_formed(text)
     return text
 
 

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from hesui.generate.seam import Answer, BestOfN, Spec  # noqa: E402
+from hesui.generate.seam import Answer, Spec  # noqa: E402
 from hesui.serve.app import create_app  # noqa: E402
 from hesui.serve.testing import serve_in_thread  # noqa: E402
 
@@ -99,8 +99,8 @@ class SlowGenerator:
 
 
 @pytest.fixture(scope="module")
-def url(tiny_engine):
-    gens = {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}
+def url(tiny_generators):
+    gens = tiny_generators
     with serve_in_thread(create_app(gens, api_key=KEY)) as base:
         yield base
 

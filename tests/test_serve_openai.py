@@ -17,8 +17,8 @@ ASK = "给同事写一条50字以内的拜年短信"
 
 
 @pytest.fixture(scope="module")
-def url(tiny_engine):
-    gens = {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}
+def url(tiny_generators):
+    gens = tiny_generators
     with serve_in_thread(create_app(gens, api_key=KEY)) as base:
         yield base
 

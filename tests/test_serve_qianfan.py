@@ -8,7 +8,6 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from hesui.generate.seam import BestOfN  # noqa: E402
 from hesui.length import count_all  # noqa: E402
 from hesui.serve.app import create_app  # noqa: E402
 from hesui.serve.testing import serve_in_thread  # noqa: E402
@@ -19,8 +18,8 @@ PATH = "/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/"
 
 
 @pytest.fixture(scope="module")
-def url(tiny_engine):
-    gens = {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}
+def url(tiny_generators):
+    gens = tiny_generators
     with serve_in_thread(create_app(gens, api_key=KEY)) as base:
         yield base
 

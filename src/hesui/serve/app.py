@@ -109,7 +109,7 @@ def _length_routes(app: FastAPI, state: ServerState) -> None:
         v = a.verdict()
         ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
         return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
-                "well_formed": well_formed(text, spec)}
+                "well_formed": well_formed(text)}
 
     @app.post("/hesui/parse")
     async def parse_route(request: Request):
