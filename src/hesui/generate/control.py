@@ -35,7 +35,7 @@ NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a f
 NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
 LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
 LOOP_SPAN = 6  # 字: a run this long is not written twice
-LOOP_CHECK = 50  # the pieces SampleTopK can draw from; the rest are never sampled
+LOOP_CHECK = 50  # the pieces a row is sampled from (engine.RowSampler); the rest are never drawn
 
 
 class LengthController(LogitsProcessor):
@@ -337,25 +337,3 @@ class StopWhenPerfect(StoppingCriteria):
         c = self.controller
         done = any(c.perfect(r) for r in range(len(c.states))) if c.states else False
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
-
-
-class SampleTopK(LogitsProcessor):
-    """Sample here, from the top k after temperature and top-p, and hand generate() a one-hot row.
-
-    generate() then runs greedy. Its own sampling sorts and draws over the whole 150k vocabulary each step,
-    which cost ~23 ms a step for four candidates on the dev CPU; drawing from 50 costs well under one.
-    """
-
-    def __init__(self, temperature: float, top_p: float, k: int = 50):
-        self.temperature, self.top_p, self.k = temperature, top_p, k
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        values, ids = scores.float().topk(self.k, dim=-1)
-        probs = torch.softmax(values / self.temperature, dim=-1)
-        keep = probs.cumsum(-1) - probs < self.top_p  # the smallest head whose mass reaches top_p
-        probs = torch.where(keep, probs, torch.zeros_like(probs))
-        probs[probs.sum(-1) == 0, 0] = 1.0  # a row with every token banned keeps its best
-        choice = ids.gather(-1, torch.multinomial(probs, 1))
-        out = torch.full_like(scores, NEG)
-        out.scatter_(-1, choice, 0.0)
-        return out

@@ -18,7 +18,7 @@ from hesui.length import count_han
 from hesui.model import registry
 from hesui.model.chat import render_prompt
 
-from .control import LengthController, natural_end
+from .control import LOOP_CHECK, LengthController, natural_end
 from .plan import make_plan, max_new_tokens
 from .quant import quantize_int8
 from .seam import (MAX_REQUEST_CHARS, Answer, BestOfN, ChatMessage, ChatRequest, Generator, Job, OnText, Sample,
@@ -28,7 +28,7 @@ from .tokens import TokenTable, build_token_table
 __all__ = ["MAX_REQUEST_CHARS", "Answer", "ChatMessage", "ChatRequest", "Generator", "SamplingConfig", "Sample",
            "TransformersEngine", "check_request", "rank_key"]
 
-TOP_K = 50  # rows are drawn from their 50 likeliest pieces (the controller checks loops over the same 50)
+TOP_K = LOOP_CHECK  # rows are drawn from their likeliest pieces, the same ones the controller checks for loops
 
 
 class TransformersEngine:
