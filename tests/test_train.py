@@ -56,6 +56,27 @@ def test_prompt_tokens_are_masked_and_answer_ends_the_turn(tiny_tokenizer):
     assert tiny_tokenizer.decode(ex["labels"][n_prompt:-1]) == PAIRS[0][1]
 
 
+def test_answer_window_loss_equals_the_full_loss(tiny_model, tiny_tokenizer):
+    """The collator asks for the logits of the answer window only; the loss must not change."""
+    import torch
+
+    from hesui.train.dataset import PadCollator, first_answer_index
+
+    long_prompt = make_record("t-x", "给奶奶写一条拜年短信，要提到她做的腊肠和院子里的桂花树", PAIRS[0][1],
+                              scenario="test", source="seed", seed_id="t-x")
+    examples = [encode(r, tiny_tokenizer) for r in (_records()[1], long_prompt)]
+    batch = PadCollator(tiny_tokenizer.pad_token_id)(examples)
+    width = batch["input_ids"].shape[1]
+    assert batch["logits_to_keep"] == width - min(map(first_answer_index, examples)) + 1 < width
+    assert batch["labels"].shape == (2, batch["logits_to_keep"])
+    full_labels = torch.tensor([e["labels"] + [IGNORE_INDEX] * (width - len(e["labels"])) for e in examples])
+    with torch.no_grad():
+        windowed = tiny_model(**batch)
+        full = tiny_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=full_labels)
+    assert windowed.logits.shape[1] == batch["logits_to_keep"]
+    assert windowed.loss.item() == pytest.approx(full.loss.item(), rel=1e-5)
+
+
 def test_training_prompt_is_the_inference_prompt(tiny_tokenizer):
     from hesui.generate.seam import ChatMessage, ChatRequest, chat_messages
 
@@ -141,6 +162,10 @@ def test_every_shipped_config_loads():
     assert [c.name for c in configs] == ["full.yaml", "lora.yaml"]
     methods = {load_config(c).method for c in configs}
     assert methods == {"lora", "full"}
+
+
+def test_scientific_notation_reads_as_a_number():
+    assert load_config(None, ["lr=2e-5", "warmup=1e-1"]).lr == 2e-5  # YAML 1.1 alone would read strings
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -38,7 +38,7 @@ class TrainConfig:
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scale numerator; usually 2*rank"})
-    lora_dropout: float = field(default=0.05, metadata={"help": "dropout on the LoRA input"})
+    lora_dropout: float = field(default=0.0, metadata={"help": "dropout on the LoRA input"})
     lora_targets: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                                                              "up_proj", "down_proj"],
                                     metadata={"help": "module names LoRA wraps (all linear layers of Qwen2)"})
@@ -81,6 +81,11 @@ def _coerce(key: str, raw, kind):
         if kind.startswith(name) or kind.startswith(f"{name} |"):
             if typ is float and isinstance(value, int) and not isinstance(value, bool):
                 return float(value)
+            if typ is float and isinstance(value, str):  # YAML 1.1 reads 2e-5 (no dot) as a string
+                try:
+                    return float(value)
+                except ValueError:
+                    pass
             if typ is str and not isinstance(value, str):
                 return str(value)
             if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):

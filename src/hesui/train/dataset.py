@@ -56,7 +56,13 @@ def encode_all(records: list[dict], tokenizer, max_len: int) -> Encoded:
 
 
 class PadCollator:
-    """Right-pads a batch: input_ids with the pad id, labels with IGNORE_INDEX, attention_mask 0 on padding."""
+    """Right-pads a batch: input_ids with the pad id, labels with IGNORE_INDEX, attention_mask 0 on padding.
+
+    The vocabulary is 151,936 tokens wide, so the logits of the prompt positions (which carry no loss) cost
+    as much as a fifth of a training step and most of its memory. The batch therefore asks the model for
+    logits of the last ``logits_to_keep`` positions only, from the position before the earliest answer token,
+    with labels cut to the same window; the causal-LM loss shifts inside that window, so the loss is the same.
+    """
 
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
@@ -70,5 +76,12 @@ class PadCollator:
             return torch.tensor([b[key] + [value] * (width - len(b[key])) for b in batch])
 
         mask = torch.tensor([[1] * len(b["input_ids"]) + [0] * (width - len(b["input_ids"])) for b in batch])
-        return {"input_ids": pad("input_ids", self.pad_id), "labels": pad("labels", IGNORE_INDEX),
-                "attention_mask": mask}
+        keep = min(width, width - min(map(first_answer_index, batch)) + 1)
+        return {"input_ids": pad("input_ids", self.pad_id), "labels": pad("labels", IGNORE_INDEX)[:, -keep:],
+                "attention_mask": mask, "logits_to_keep": keep}
+
+
+def first_answer_index(example: dict) -> int:
+    """Position of the first label the loss counts (the example's length when there is none)."""
+    labels = example["labels"]
+    return next((i for i, t in enumerate(labels) if t != IGNORE_INDEX), len(labels))

@@ -94,6 +94,7 @@ def _training_args(cfg: TrainConfig, steps_hint: int):
         save_total_limit=cfg.save_total_limit, load_best_model_at_end=True, metric_for_best_model="eval_loss",
         greater_is_better=False, logging_steps=max(1, min(5, steps_hint // 20)),
         train_sampling_strategy="group_by_length",  # similar lengths share a batch: less padding to compute
+        prediction_loss_only=True,  # dev eval needs the loss only: keeping every dev logit costs gigabytes
         include_num_input_tokens_seen=True, report_to=["tensorboard"],
         seed=cfg.seed, data_seed=cfg.seed, remove_unused_columns=False, disable_tqdm=False,
     )
