@@ -128,6 +128,23 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_model_dir, dat
     assert result.steps == 6 and steps[-1] == 6 and 5 in steps  # steps 5, 6 logged after the resume
 
 
+def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data_files):
+    from safetensors.torch import load_file
+
+    from hesui.train.sft import TrainError, train
+
+    first = train(_config(tmp_path, tiny_model_dir, data_files, name="first", max_steps=4, eval_steps=4))
+    trained = load_file(first.weights_dir / "adapter_model.safetensors")
+    assert any(t.abs().sum() > 0 for k, t in trained.items() if "lora_B" in k)  # B starts at zero when fresh
+    again = train(_config(tmp_path, tiny_model_dir, data_files, name="again", max_steps=1, eval_steps=1, lr=1e-12,
+                          init_adapter=str(first.weights_dir)))
+    continued = load_file(again.weights_dir / "adapter_model.safetensors")
+    assert continued.keys() == trained.keys()
+    assert all(continued[k].allclose(trained[k], atol=1e-6) for k in trained)
+    with pytest.raises(TrainError, match="no PEFT adapter at"):
+        train(_config(tmp_path, tiny_model_dir, data_files, name="bad", init_adapter=str(tmp_path)))
+
+
 def test_full_sft_saves_a_plain_model(tmp_path, tiny_model_dir, data_files):
     from transformers import AutoModelForCausalLM
 
@@ -173,6 +190,7 @@ def test_scientific_notation_reads_as_a_number():
     (["learning_rate=1e-4"], "unknown config key 'learning_rate'"),  # a key from another tool
     (["method=qlora"], "method must be one of lora, full"),  # a method hesui does not have
     (["epochs"], "is not key=value"),  # a bare word
+    (["method=full", "init_adapter=models/hesui-lora"], "use it with method=lora"),  # an adapter needs LoRA
 ])
 def test_bad_settings_are_named(overrides, message):
     with pytest.raises(ConfigError, match=message):

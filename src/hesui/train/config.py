@@ -21,6 +21,8 @@ class TrainConfig:
     name: str = field(default="hesui-lora", metadata={"help": "run name: runs/train/<name>/"})
     method: str = field(default="lora", metadata={"help": "lora (peft adapter) or full (all weights)"})
     base: str | None = field(default=None, metadata={"help": "HF model dir or .gguf; None = the embedded default"})
+    init_adapter: str | None = field(default=None, metadata={
+        "help": "LoRA adapter to start from (e.g. models/hesui-lora) instead of a fresh one: tune it further"})
     train_file: str = field(default="data/train.jsonl", metadata={"help": "canonical jsonl"})
     dev_file: str = field(default="data/dev.jsonl", metadata={"help": "canonical jsonl, scored every eval_steps"})
     out_root: str = field(default="runs/train", metadata={"help": "parent of the run directory"})
@@ -58,6 +60,8 @@ class TrainConfig:
             raise ConfigError(f"lr must be between 0 and 1, not {self.lr}")
         if self.epochs <= 0 and self.max_steps <= 0:
             raise ConfigError("set epochs > 0 or max_steps > 0")
+        if self.init_adapter and self.method != "lora":
+            raise ConfigError("init_adapter continues a LoRA adapter: use it with method=lora")
         if not 0 <= self.warmup < 1:
             raise ConfigError(f"warmup is a fraction of the steps in [0, 1), not {self.warmup}")
 

@@ -66,13 +66,16 @@ def check_disk(cfg: TrainConfig) -> None:
 
 
 def _prepare_model(model, cfg: TrainConfig):
-    """LoRA: a peft adapter on the frozen base (adapter weights in fp32). Full: every weight in fp32 (master
-    weights; bf16 autocast does the arithmetic)."""
+    """LoRA: a peft adapter on the frozen base (adapter weights in fp32), fresh or ``cfg.init_adapter``'s. Full:
+    every weight in fp32 (master weights; bf16 autocast does the arithmetic)."""
     import torch
 
     if cfg.method == "full":
         return model.to(torch.float32)
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    if cfg.init_adapter:  # its own rank and targets win over the config's lora_* keys
+        return PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True)
 
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=cfg.lora_targets, task_type="CAUSAL_LM")
@@ -152,6 +155,11 @@ def train(cfg: TrainConfig) -> TrainResult:
     from hesui.model import registry
 
     check_disk(cfg)
+    if cfg.init_adapter:
+        try:
+            registry.check_adapter(cfg.init_adapter)
+        except registry.ModelError as e:
+            raise TrainError(str(e)) from None
     train_records, dev_records = _records(cfg)
     source = registry.resolve(cfg.base)
     model, tokenizer = registry.load(source)
