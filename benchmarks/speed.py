@@ -1,9 +1,12 @@
 """Decode speed, time to first token, and the time to write a 50-字 greeting, on the default model.
 
     python benchmarks/speed.py [--runs 5]
+    python benchmarks/speed.py --adapter models/hesui-lora [--runs 5]
 
 Medians over --runs repetitions (the machine is shared and noisy). Compares plain bf16 weights with the int8
 weight-only layers hesui decodes with (hesui/generate/quant.py). Writes benchmarks/results/speed.json.
+With --adapter it compares the base with base + that adapter instead (merged before int8, so decoding should
+cost the same), the two measured in turn within each run, and writes benchmarks/results/speed_adapter.json.
 """
 from __future__ import annotations
 
@@ -75,11 +78,37 @@ def measure(engine, runs: int, with_greeting: bool) -> dict:
     return out
 
 
+def adapter_vs_base(adapter: str, runs: int) -> dict:
+    """Decode rate, first token and the 50-字 greeting for the base and base + adapter, interleaved."""
+    engines = {"base": TransformersEngine.load(), "adapter": TransformersEngine.load(adapter=adapter)}
+    rows: dict[str, dict[str, list]] = {name: {"decode": [], "first": [], "greeting": []} for name in engines}
+    for run in range(runs):
+        for name, engine in engines.items():
+            rows[name]["decode"].append(decode_rate(engine, 1))
+            rows[name]["first"].append(first_token_seconds(engine))
+            rows[name]["greeting"].append(greeting(engine, run))
+    return {name: {"decode_tokens_per_s_batch1": median(r["decode"]), "first_token_s": median(r["first"]),
+                   "greeting_50_s": median([g[0] for g in r["greeting"]]),
+                   "greeting_50_chars": [g[1] for g in r["greeting"]],
+                   "greeting_50_ok": sum(g[2] for g in r["greeting"])} for name, r in rows.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--adapter", help="compare the base with base + this LoRA adapter")
     args = ap.parse_args()
     torch.set_num_threads(torch.get_num_threads())
+    if args.adapter:
+        results = {"runs": args.runs, "threads": torch.get_num_threads(), "adapter": args.adapter,
+                   **adapter_vs_base(args.adapter, args.runs)}
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "speed_adapter.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        for name in ("base", "adapter"):
+            r = results[name]
+            print(f"{name}: decode {r['decode_tokens_per_s_batch1']:.1f} tok/s, first token {r['first_token_s']:.2f} s, "
+                  f"50-字 greeting {r['greeting_50_s']:.2f} s (lengths {r['greeting_50_chars']})")
+        return
     results = {"runs": args.runs, "threads": torch.get_num_threads()}
     results["bf16"] = measure(TransformersEngine.load(int8=False), args.runs, with_greeting=False)
     results["int8"] = measure(TransformersEngine.load(), args.runs, with_greeting=True)

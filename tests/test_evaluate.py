@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hesui.evaluate.compare import Setting, parse_setting, write_report
+from hesui.evaluate.compare import Setting, compare, parse_setting, write_report
 from hesui.evaluate.judge import JudgeError, judge_rows
 from hesui.evaluate.run import EvalConfig, evaluate, load_items
 
@@ -129,8 +129,25 @@ def test_parse_setting():
     assert parse_setting("base") == Setting("base", control=False)
     assert parse_setting("control") == Setting("base+control", control=True)
     assert parse_setting("adapter=models/hesui-lora").adapter == "models/hesui-lora"
+    assert parse_setting("model=runs/train/hesui-full/model:nocontrol").label == "hesui-full (no control)"
     with pytest.raises(ValueError, match="unknown setting"):
         parse_setting("nonsense")
+
+
+def test_compare_of_finished_runs_warns_of_different_requests_and_keeps_general(tiny_engine, requests_txt,
+                                                                              tmp_path, capsys):
+    full, short = tmp_path / "full", tmp_path / "short"
+    evaluate(tiny_engine, EvalConfig(data=str(requests_txt), out=str(full), control=True, n_candidates=1))
+    evaluate(tiny_engine, EvalConfig(data=str(requests_txt), out=str(short), control=True, n_candidates=1, limit=2))
+    (full / "general.json").write_text(json.dumps({"pass_rate": 0.5, "rows": []}), encoding="utf-8")
+    report = compare([parse_setting(str(full)), parse_setting(str(short))], data=None, limit=None,
+                     out=tmp_path / "report", command="hesui compare full short --general", with_general=True)
+    warning = "the settings answered different requests (full 4, short 2; 2 in common)"
+    assert warning in capsys.readouterr().err
+    assert warning in (report / "report.md").read_text(encoding="utf-8")
+    assert json.loads((report / "metrics.json").read_text())["general"] == {"full": {"pass_rate": 0.5, "rows": []}}
+    with pytest.raises(ValueError, match="both called 'full'"):
+        compare([parse_setting(str(full))] * 2, data=None, limit=None, out=tmp_path / "r2", command="x")
 
 
 def test_compare_writes_offline_html_md_and_charts(tiny_engine, requests_txt, tmp_path):

@@ -10,12 +10,15 @@ import base64
 import html
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from hesui.length import Constraint
 
 from .scoring import aggregate, metrics_table, quality_table
+
+GENERAL_FILE = "general.json"  # beside samples.jsonl: the run's general-set result
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,9 @@ def parse_setting(text: str) -> Setting:
         return Setting("base+control", control=True)
     key, _, value = body.partition("=")
     if key in ("adapter", "model") and value:
-        label = f"{Path(value).name}{'' if control else ' (no control)'}"
+        path = Path(value)  # runs/train/NAME/model or …/adapter is named by its run
+        name = path.parent.name if path.name in ("model", "adapter") and path.parent.name else path.name
+        label = f"{name}{'' if control else ' (no control)'}"
         return Setting(label, **{key: value}, control=control)
     raise ValueError(f"unknown setting {text!r}: use base, control, adapter=DIR, model=PATH "
                      f"(optionally :nocontrol) or an eval run directory")
@@ -57,6 +62,17 @@ def slug(label: str) -> str:
 
 def load_rows(run_dir: Path) -> list[dict]:
     return [json.loads(l) for l in (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+def request_set_note(runs: dict[str, list[dict]]) -> str | None:
+    """A warning when the settings did not answer the same requests (their figures are then not comparable)."""
+    ids = {label: {r["id"] for r in rows} for label, rows in runs.items()}
+    if len({frozenset(v) for v in ids.values()}) <= 1:
+        return None
+    shared = set.intersection(*ids.values())
+    sizes = ", ".join(f"{label} {len(v)}" for label, v in ids.items())
+    return (f"the settings answered different requests ({sizes}; {len(shared)} in common): "
+            f"their figures are not directly comparable")
 
 
 # --- charts ---------------------------------------------------------------------------------------------
@@ -135,6 +151,8 @@ def write_report(runs: dict[str, list[dict]], out: Path, *, command: str, genera
     (out / "metrics.json").write_text(json.dumps({"metrics": metrics, "general": general}, ensure_ascii=False,
                                                  indent=1), encoding="utf-8")
     md = [f"# Comparison: {' vs '.join(runs)}", "", f"Reproduce: `{command}`", ""]
+    note = request_set_note(runs)
+    md += [f"**Warning:** {note}.", ""] if note else []
     for label, m in metrics.items():
         md += [f"## {label}", ""] + metrics_table(m) + [""]
     md += ["## Copy quality (share of answers; stock blessings per 100 字)", ""]
@@ -163,6 +181,8 @@ def _html(runs, metrics, ids, by_id, pngs, out: Path, command: str, general) -> 
             "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}td.t{white-space:pre-wrap;min-width:18em}"
             ".ok{color:#070}.bad{color:#b00}img{max-width:48%;margin:4px}</style>")
     body = [f"<h1>{e(' vs '.join(runs))}</h1><p>Reproduce: <code>{e(command)}</code></p>"]
+    note = request_set_note(runs)
+    body += [f"<p class='bad'><b>Warning:</b> {e(note)}.</p>"] if note else []
     for label, m in metrics.items():
         o = m["overall"]
         body.append(f"<p><b>{e(label)}</b>: strict {o['strict'] or 0:.1%}, qianfan {o['qianfan'] or 0:.3f}, "
@@ -189,15 +209,24 @@ def _html(runs, metrics, ids, by_id, pngs, out: Path, command: str, general) -> 
 
 def compare(settings: list[Setting], *, data: str | None, limit: int | None, out: Path, command: str,
             with_general: bool = False, progress=None) -> Path:
-    """Evaluate every setting that is not a finished run, then write the comparison into ``out``."""
+    """Evaluate every setting that is not a finished run, then write the comparison into ``out``.
+
+    A finished run brings its general-set result when it was run with one (general.json). Raises ValueError
+    for two settings with one label (one would hide the other)."""
     from .run import EvalConfig, evaluate
 
+    labels = [s.label for s in settings]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise ValueError(f"two settings are both called {twice[0]!r}; rename a run directory or drop one")
     runs: dict[str, list[dict]] = {}
     general: dict[str, dict] = {}
     engines: dict[tuple, object] = {}
     for s in settings:
         if s.run_dir is not None:
             runs[s.label] = load_rows(s.run_dir)
+            if with_general and (s.run_dir / GENERAL_FILE).is_file():
+                general[s.label] = json.loads((s.run_dir / GENERAL_FILE).read_text(encoding="utf-8"))
             continue
         if data is None:
             raise ValueError(f"setting {s.label!r} needs --data to evaluate on")
@@ -210,6 +239,11 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
             from .general import general_check
 
             general[s.label] = general_check(engine, control=s.control)
+            (Path(cfg.out) / GENERAL_FILE).write_text(json.dumps(general[s.label], ensure_ascii=False, indent=1),
+                                                      encoding="utf-8")
+    note = request_set_note(runs)
+    if note:
+        print(f"hesui: warning: {note}", file=sys.stderr)
     write_report(runs, out, command=command, general=general or None)
     return out
 
