@@ -166,6 +166,10 @@ def test_qianfan_system_weight_and_plain_string_response(tmp_path, capsys):
     assert first == [{"system": SYSTEM, "prompt": TURN1[0], "response": [[TURN1[1]]], "weight": 1},
                      {"prompt": TURN2[0], "response": [[TURN2[1]]], "weight": 0}]
     assert second == [{"prompt": TURN2[0], "response": [[TURN2[1]]]}]
+    canonical = tmp_path / "canonical.jsonl"
+    assert main(["data", "convert", str(src), str(canonical), "--from", "qianfan"]) == 0
+    assert {r["source"] for r in _jsonl(canonical)} == {"imported"}  # not "seed": not one of hesui's own pairs
+    assert main(["data", "validate", str(canonical)]) == 0
 
 
 def test_export_says_what_the_target_cannot_hold(tmp_path, capsys):

@@ -270,7 +270,8 @@ def _record(row: Row, path: Path, fmt: str, scenario: str, report: ReadReport) -
         constraints = []
         report.warnings.append(f"{row.label(path)}: warning {len(report.warnings) + 1}: the request's length "
                                f"cannot be read ({e}); converted with no constraints")
-    return record_from_messages(rid, messages, scenario=scenario, source="seed", seed_id=rid, constraints=constraints)
+    return record_from_messages(rid, messages, scenario=scenario, source="imported", seed_id=rid,
+                                constraints=constraints)
 
 
 def load(path: Path, fmt: str, *, scenario: str = "imported",

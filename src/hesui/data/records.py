@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hesui.length import parse
 
-SOURCES = ("seed", "relabel", "paraphrase", "ladder", "replay")
+SOURCES = ("seed", "relabel", "paraphrase", "ladder", "replay", "imported")  # imported: hesui data convert
 ROLES = ("system", "user", "assistant")
 
 
