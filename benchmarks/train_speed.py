@@ -70,7 +70,7 @@ def main() -> None:
             rows.setdefault((method, bf16), []).append(json.loads(out))
             print(f"run {run + 1}: {method:4} {'bf16' if bf16 else 'fp32'} {rows[(method, bf16)][-1]}", file=sys.stderr)
     table = [{"method": m, "precision": "bf16 autocast" if b else "fp32",
-              "tokens_per_s_median": statistics.median(r["tokens_per_s"] for r in rs),
+              "tokens_per_s_median": round(statistics.median(r["tokens_per_s"] for r in rs), 1),
               "tokens_per_s_runs": [r["tokens_per_s"] for r in rs],
               "peak_rss_gb": max(r["peak_rss_gb"] for r in rs), "trainable_params": rs[0]["trainable_params"]}
              for (m, b), rs in rows.items()]
