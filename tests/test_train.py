@@ -128,7 +128,7 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_model_dir, dat
     assert result.steps == 6 and steps[-1] == 6 and 5 in steps  # steps 5, 6 logged after the resume
 
 
-def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data_files):
+def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data_files, capsys):
     from safetensors.torch import load_file
 
     from hesui.train.sft import TrainError, train
@@ -137,7 +137,9 @@ def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data
     trained = load_file(first.weights_dir / "adapter_model.safetensors")
     assert any(t.abs().sum() > 0 for k, t in trained.items() if "lora_B" in k)  # B starts at zero when fresh
     again = train(_config(tmp_path, tiny_model_dir, data_files, name="again", max_steps=1, eval_steps=1, lr=1e-12,
-                          init_adapter=str(first.weights_dir)))
+                          init_adapter=str(first.weights_dir), lora_dropout=0.3))
+    assert "keeps its own lora_dropout=0.0" in capsys.readouterr().err
+    assert "lora_dropout: 0.0" in (again.run_dir / "config.yaml").read_text()  # what was trained, not what was asked
     continued = load_file(again.weights_dir / "adapter_model.safetensors")
     assert continued.keys() == trained.keys()
     assert all(continued[k].allclose(trained[k], atol=1e-6) for k in trained)

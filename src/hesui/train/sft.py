@@ -65,6 +65,28 @@ def check_disk(cfg: TrainConfig) -> None:
                          f"{FREE_DISK_NEEDED_GB[cfg.method]} GB for its checkpoints")
 
 
+def _with_adapter_shape(cfg: TrainConfig) -> TrainConfig:
+    """The config with ``init_adapter``'s own rank, alpha, dropout and targets (a continued adapter keeps them),
+    so that the run record says what was trained; a notice names any setting that was overridden."""
+    import dataclasses
+
+    from hesui.model import registry
+
+    try:
+        path = registry.check_adapter(cfg.init_adapter)
+    except registry.ModelError as e:
+        raise TrainError(str(e)) from None
+    own = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+    shape = {"lora_r": own.get("r", cfg.lora_r), "lora_alpha": own.get("lora_alpha", cfg.lora_alpha),
+             "lora_dropout": own.get("lora_dropout", cfg.lora_dropout),
+             "lora_targets": sorted(own.get("target_modules") or cfg.lora_targets)}
+    changed = [f"{k}={v}" for k, v in shape.items() if (sorted(getattr(cfg, k)) if k == "lora_targets"
+                                                         else getattr(cfg, k)) != v]
+    if changed:
+        print(f"hesui: {cfg.init_adapter} keeps its own {', '.join(changed)}", file=sys.stderr)
+    return dataclasses.replace(cfg, **shape)
+
+
 def _prepare_model(model, cfg: TrainConfig):
     """LoRA: a peft adapter on the frozen base (adapter weights in fp32), fresh or ``cfg.init_adapter``'s. Full:
     every weight in fp32 (master weights; bf16 autocast does the arithmetic)."""
@@ -156,10 +178,7 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     check_disk(cfg)
     if cfg.init_adapter:
-        try:
-            registry.check_adapter(cfg.init_adapter)
-        except registry.ModelError as e:
-            raise TrainError(str(e)) from None
+        cfg = _with_adapter_shape(cfg)
     train_records, dev_records = _records(cfg)
     source = registry.resolve(cfg.base)
     model, tokenizer = registry.load(source)
