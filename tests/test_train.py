@@ -185,6 +185,9 @@ def test_every_shipped_config_loads():
 
 def test_scientific_notation_reads_as_a_number():
     assert load_config(None, ["lr=2e-5", "warmup=1e-1"]).lr == 2e-5  # YAML 1.1 alone would read strings
+    assert load_config(None, ["max_steps=1e3"]).max_steps == 1000
+    with pytest.raises(ConfigError, match="max_steps must be int"):
+        load_config(None, ["max_steps=1.5e0"])
 
 
 @pytest.mark.parametrize("overrides, message", [

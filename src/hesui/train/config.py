@@ -85,11 +85,15 @@ def _coerce(key: str, raw, kind):
         if kind.startswith(name) or kind.startswith(f"{name} |"):
             if typ is float and isinstance(value, int) and not isinstance(value, bool):
                 return float(value)
-            if typ is float and isinstance(value, str):  # YAML 1.1 reads 2e-5 (no dot) as a string
+            if typ in (float, int) and isinstance(value, str):  # YAML 1.1 reads 2e-5 or 1e3 (no dot) as a string
                 try:
-                    return float(value)
+                    number = float(value)
                 except ValueError:
-                    pass
+                    number = None
+                if typ is float and number is not None:
+                    return number
+                if typ is int and number is not None and number.is_integer():
+                    return int(number)
             if typ is str and not isinstance(value, str):
                 return str(value)
             if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
