@@ -150,8 +150,8 @@ def write_report(runs: dict[str, list[dict]], out: Path, *, command: str, genera
     metrics = {label: aggregate(rows) for label, rows in runs.items()}
     (out / "metrics.json").write_text(json.dumps({"metrics": metrics, "general": general}, ensure_ascii=False,
                                                  indent=1), encoding="utf-8")
-    md = [f"# Comparison: {' vs '.join(runs)}", "", f"Reproduce: `{command}`", ""]
     note = request_set_note(runs)
+    md = [f"# Comparison: {' vs '.join(runs)}", "", f"Reproduce: `{command}`", ""]
     md += [f"**Warning:** {note}.", ""] if note else []
     for label, m in metrics.items():
         md += [f"## {label}", ""] + metrics_table(m) + [""]
@@ -171,17 +171,17 @@ def write_report(runs: dict[str, list[dict]], out: Path, *, command: str, genera
             if row:
                 md += [f"**{label}** {_mark(row)} {row['count']['char']} 字", "", "> " + row["text"].replace("\n", "\n> "), ""]
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")
-    (out / "index.html").write_text(_html(runs, metrics, ids, by_id, pngs, out, command, general), encoding="utf-8")
+    (out / "index.html").write_text(_html(runs, metrics, ids, by_id, pngs, out, command, general, note),
+                                    encoding="utf-8")
 
 
-def _html(runs, metrics, ids, by_id, pngs, out: Path, command: str, general) -> str:
+def _html(runs, metrics, ids, by_id, pngs, out: Path, command: str, general, note: str | None) -> str:
     e = html.escape
     head = ("<!doctype html><meta charset='utf-8'><title>hesui comparison</title><style>"
             "body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}"
             "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}td.t{white-space:pre-wrap;min-width:18em}"
             ".ok{color:#070}.bad{color:#b00}img{max-width:48%;margin:4px}</style>")
     body = [f"<h1>{e(' vs '.join(runs))}</h1><p>Reproduce: <code>{e(command)}</code></p>"]
-    note = request_set_note(runs)
     body += [f"<p class='bad'><b>Warning:</b> {e(note)}.</p>"] if note else []
     for label, m in metrics.items():
         o = m["overall"]

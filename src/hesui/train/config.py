@@ -90,10 +90,8 @@ def _coerce(key: str, raw, kind):
                     number = float(value)
                 except ValueError:
                     number = None
-                if typ is float and number is not None:
-                    return number
-                if typ is int and number is not None and number.is_integer():
-                    return int(number)
+                if number is not None and (typ is float or number.is_integer()):
+                    return typ(number)
             if typ is str and not isinstance(value, str):
                 return str(value)
             if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):

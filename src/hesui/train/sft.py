@@ -80,8 +80,8 @@ def _with_adapter_shape(cfg: TrainConfig) -> TrainConfig:
     shape = {"lora_r": own.get("r", cfg.lora_r), "lora_alpha": own.get("lora_alpha", cfg.lora_alpha),
              "lora_dropout": own.get("lora_dropout", cfg.lora_dropout),
              "lora_targets": sorted(own.get("target_modules") or cfg.lora_targets)}
-    changed = [f"{k}={v}" for k, v in shape.items() if (sorted(getattr(cfg, k)) if k == "lora_targets"
-                                                         else getattr(cfg, k)) != v]
+    asked = {**{k: getattr(cfg, k) for k in shape}, "lora_targets": sorted(cfg.lora_targets)}
+    changed = [f"{k}={v}" for k, v in shape.items() if asked[k] != v]
     if changed:
         print(f"hesui: {cfg.init_adapter} keeps its own {', '.join(changed)}", file=sys.stderr)
     return dataclasses.replace(cfg, **shape)
