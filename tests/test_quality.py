@@ -1,9 +1,9 @@
-"""Copy-quality measures (hesui.evaluate.quality), table by table."""
+"""Copy-quality measures (hesui.quality), table by table."""
 from __future__ import annotations
 
 import pytest
 
-from hesui.evaluate import quality as q
+from hesui import quality as q
 from hesui.evaluate.scoring import quality_group
 
 

@@ -38,7 +38,7 @@ def memorisation_index():
     """The training answers' 15-字 runs, or None when there is no data/train.jsonl in the working directory."""
     import json
 
-    from .quality import MemorisationIndex
+    from hesui.quality import MemorisationIndex
 
     if not TRAIN_ANSWERS.is_file():
         return None
@@ -51,9 +51,9 @@ def _share(flags: list[bool]) -> float | None:
 
 
 def quality_group(rows: list[dict]) -> dict:
-    """Copy-quality shares over answered rows (hesui.evaluate.quality): wrong occasion, repeated phrase,
+    """Copy-quality shares over answered rows (hesui.quality): wrong occasion, repeated phrase,
     stock blessings per 100 字, assistant chatter, repeated closing formula, memorised 15-字 runs."""
-    from . import quality as q
+    from hesui import quality as q
 
     memo = memorisation_index()
     return {

@@ -26,6 +26,7 @@ from hesui.length import (
     strict,
     well_formed,
 )
+from hesui.quality import copy_faults, stock_per_100
 
 MAX_REQUEST_CHARS = 2000
 ROLES = ("user", "assistant")
@@ -174,10 +175,13 @@ class Answer:
                 "ok": self.ok, "attempts": self.attempts, "seconds": round(self.seconds, 3), "tokens": self.tokens}
 
 
-def rank_key(sample: Sample, spec: Spec) -> tuple:
-    """Passing first, then Qianfan's score (less for a cut ending), then LIFEBench's: how the best of N is chosen."""
+def rank_key(sample: Sample, spec: Spec, request: str = "") -> tuple:
+    """How the best of N is chosen: passing the length first; then fewer copy faults (a wish for an occasion
+    ``request`` did not name, chatter, a repeated closing or phrase: ``hesui.quality.copy_faults``); then Qianfan's
+    score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's score."""
     cs, text = spec.constraints, sample.text
-    return (strict(text, cs), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut, lifebench(text, cs) or 0.0)
+    return (strict(text, cs), -len(copy_faults(text, request)), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
+            -stock_per_100(text), lifebench(text, cs) or 0.0)
 
 
 def row_seed(seed: int, attempt: int, candidate: int) -> int:
@@ -251,7 +255,7 @@ class BestOfN:
                 owners += [i] * n
             for i, sample in zip(owners, self.engine.sample(jobs)):
                 tokens[i] += sample.tokens
-                key = (rank_key(sample, specs[i]), sample.text)
+                key = (rank_key(sample, specs[i], requests[i].last_user), sample.text)
                 if best[i] is None or key > best[i][0]:
                     best[i] = (key, sample)
             for i in todo:

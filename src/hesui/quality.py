@@ -115,6 +115,20 @@ def repeated_closing(text: str) -> str | None:
     return next((c for c in CLOSINGS if text.count(c) > 1), None)
 
 
+def copy_faults(text: str, request: str) -> list[str]:
+    """What makes this draft unsendable whatever its length, in a fixed order (empty: none found).
+
+    One name per fault: ``"wrong occasion"``, ``"chatter"``, ``"repeated closing"``, ``"repeated phrase"``.
+    Best-of-N ranks fewer faults first among the candidates that meet the length (``hesui.generate.seam``).
+
+    >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给领导拜年"), copy_faults("王总新年好！", "给领导拜年")
+    (['wrong occasion', 'chatter'], [])
+    """
+    found = (("wrong occasion", wrong_occasion(text, request)), ("chatter", chatter(text)),
+             ("repeated closing", repeated_closing(text)), ("repeated phrase", repeated_phrase(text)))
+    return [name for name, hit in found if hit is not None]
+
+
 class MemorisationIndex:
     """Every ``MEMORISED_RUN``-character run of a set of training answers, for copy detection."""
 
