@@ -82,21 +82,22 @@ class ScriptedEngine:
         return [Sample(self.texts[k % len(self.texts)], tokens=10) for k in range(len(jobs))]
 
 
-@pytest.mark.parametrize("candidates, request_, chosen", [
+@pytest.mark.parametrize("candidates, request_, chosen, faults", [
     # 20 字 hits "20字左右" exactly (Qianfan 1.0) but wishes a birthday; 18 字 (0.75) is clean: the clean one wins
     (["老周新年快乐，生日快乐，来年代码零报警！", "老周新年好！来年不加班，头发常在哦。"],
-     "给同事老周写20字左右的拜年短信", "老周新年好！来年不加班，头发常在哦。"),
+     "给同事老周写20字左右的拜年短信", "老周新年好！来年不加班，头发常在哦。", []),
     # the request names the birthday: no fault, so Qianfan's closer count decides
     (["老周新年快乐，生日快乐，来年代码零报警！", "老周新年好！来年不加班，头发常在哦。"],
-     "老周生日就在除夕，给他写20字左右的祝福", "老周新年快乐，生日快乐，来年代码零报警！"),
+     "老周生日就在除夕，给他写20字左右的祝福", "老周新年快乐，生日快乐，来年代码零报警！", []),
     # both clean, 20 and 21 字 (Qianfan 1.0 both): fewer stock blessings per 100 字 beat LIFEBench's closer count
     (["王总，祝您新春快乐，万事如意，心想事成！", "王总，新的一年，愿您少开会，多陪家人吃饭。"],
-     "给王总写20字左右的拜年短信", "王总，新的一年，愿您少开会，多陪家人吃饭。"),
+     "给王总写20字左右的拜年短信", "王总，新的一年，愿您少开会，多陪家人吃饭。", []),
     # a fault does not beat the length: the only candidate in bounds is kept, chatter and all
     (["新年快乐！以上内容仅供参考。", "王总，新年快乐！来年上线不加班，头发常在，万事顺利呀！"],
-     "给王总写15字以内的拜年短信", "新年快乐！以上内容仅供参考。"),
+     "给王总写15字以内的拜年短信", "新年快乐！以上内容仅供参考。", ["chatter"]),
 ])
-def test_best_of_n_prefers_sendable_copy_among_passing_candidates(candidates, request_, chosen):
+def test_best_of_n_prefers_sendable_copy_among_passing_candidates(candidates, request_, chosen, faults):
     gen = BestOfN(ScriptedEngine(candidates))
     answer = gen.generate([ChatRequest.of(request_, SamplingConfig(seed=0, n_candidates=len(candidates)))])[0]
     assert answer.text == chosen and answer.ok is True
+    assert answer.copy_faults == faults and answer.verdict()["copy_faults"] == faults  # what the server returns

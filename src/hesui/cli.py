@@ -81,6 +81,9 @@ def cmd_write(args) -> int:
               f"candidates; this is the closest", file=sys.stderr)
     elif answer.attempts > 1:
         print(f"hesui: met the length on attempt {answer.attempts}", file=sys.stderr)
+    if answer.copy_faults:
+        why = f"the best of {config.n_candidates} candidates" if config.control else "the plain model's one sample"
+        print(f"hesui: read it before sending: {', '.join(answer.copy_faults)} ({why} has it)", file=sys.stderr)
     return 0
 
 

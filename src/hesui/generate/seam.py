@@ -159,6 +159,7 @@ class Answer:
     finish_reason: str = "stop"  # "length" when max_tokens cut it
     prompt_tokens: int = 0
     completion_tokens: int = 0  # of the returned text
+    copy_faults: list[str] = field(default_factory=list)  # hesui.quality.copy_faults of the text, for its request
 
     def checks(self) -> list[dict]:
         return [{"constraint": c.to_dict(), "measured": measured(self.text, c),
@@ -167,12 +168,13 @@ class Answer:
     def verdict(self) -> dict:
         """The ``hesui`` extension field of every server response: count, constraints and verdict."""
         return {"count": count_all(self.text), "constraints": self.spec.to_dict()["constraints"], "ok": self.ok,
-                "checks": self.checks(), "well_formed": well_formed(self.text), "attempts": self.attempts,
-                "sampled_tokens": self.tokens}
+                "checks": self.checks(), "well_formed": well_formed(self.text), "copy_faults": self.copy_faults,
+                "attempts": self.attempts, "sampled_tokens": self.tokens}
 
     def to_dict(self) -> dict:
         return {"text": self.text, "count": count_all(self.text), "constraints": self.spec.to_dict()["constraints"],
-                "ok": self.ok, "attempts": self.attempts, "seconds": round(self.seconds, 3), "tokens": self.tokens}
+                "ok": self.ok, "copy_faults": self.copy_faults, "attempts": self.attempts,
+                "seconds": round(self.seconds, 3), "tokens": self.tokens}
 
 
 def rank_key(sample: Sample, spec: Spec, request: str = "") -> tuple:
@@ -263,7 +265,7 @@ class BestOfN:
             attempt += 1
             todo = [i for i in todo if specs[i].constraints and not best[i][0][0][0] and attempts[i] < rounds[i]]
         seconds = time.perf_counter() - start
-        return [_answer(b[1], spec, attempts[i], seconds, tokens[i]) for i, (b, spec) in enumerate(zip(best, specs))]
+        return [_answer(b[1], requests[i], specs[i], attempts[i], seconds, tokens[i]) for i, b in enumerate(best)]
 
     def stream(self, requests: Sequence[ChatRequest], on_delta: Callable[[int, str], None],
                cancelled: Callable[[int], bool] | None = None) -> list[Answer]:
@@ -282,7 +284,7 @@ class BestOfN:
         seconds = time.perf_counter() - start
         for row, sample in enumerate(samples):
             grow(row, sample.text)
-        return [_answer(s, spec, 1, seconds, s.tokens) for s, spec in zip(samples, specs)]
+        return [_answer(s, r, spec, 1, seconds, s.tokens) for s, r, spec in zip(samples, requests, specs)]
 
     # --- plain-text requests (the CLI, eval) ------------------------------------------------------------
     def write(self, request: str, config: SamplingConfig | None = None) -> Answer:
@@ -302,7 +304,8 @@ def _base_seed(request: ChatRequest) -> int:
     return seed if seed is not None else random.getrandbits(63)
 
 
-def _answer(sample: Sample, spec: Spec, attempts: int, seconds: float, tokens: int) -> Answer:
+def _answer(sample: Sample, request: ChatRequest, spec: Spec, attempts: int, seconds: float, tokens: int) -> Answer:
     ok = strict(sample.text, spec.constraints) if spec.constraints else None
     return Answer(sample.text, spec, ok, attempts, seconds, tokens, finish_reason=sample.finish,
-                  prompt_tokens=sample.prompt_tokens, completion_tokens=sample.tokens)
+                  prompt_tokens=sample.prompt_tokens, completion_tokens=sample.tokens,
+                  copy_faults=copy_faults(sample.text, request.last_user))
