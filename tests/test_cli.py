@@ -9,6 +9,7 @@ import pytest
 
 from hesui.cli import COMMANDS, build_parser, main
 from hesui.length import count, parse, strict
+from hesui.quality import copy_faults
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -79,7 +80,8 @@ def test_write_json_on_a_local_model(tiny_model_dir):
     result = run_cli("write", "写一条50字以内的拜年短信", "--model", str(tiny_model_dir), "--json", "--seed", "1")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"text", "count", "constraints", "ok", "attempts", "seconds", "tokens"}
+    assert set(out) == {"text", "count", "constraints", "ok", "copy_faults", "attempts", "seconds", "tokens"}
+    assert out["copy_faults"] == copy_faults(out["text"], "写一条50字以内的拜年短信")
     assert out["count"]["char"] == count(out["text"]) <= 50
     # the random model's bytes can decode to U+FFFD: then the verdict must say not ok (not well-formed)
     assert out["ok"] is strict(out["text"], parse("写一条50字以内的拜年短信").constraints)

@@ -16,8 +16,9 @@ pytest.importorskip("fastapi")
 
 from hesui.generate.seam import well_formed  # noqa: E402
 from hesui.length import count_all, measured, meets, parse  # noqa: E402
+from hesui.quality import copy_faults  # noqa: E402
 from hesui.serve.app import create_app  # noqa: E402
-from hesui.serve.testing import serve_in_thread  # noqa: E402
+from hesui.serve.testing import ScriptedEngine, serve_in_thread  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -80,6 +81,7 @@ def shown(page, column) -> dict:
     assert all(mark == {"true": "✓", "false": "✗"}[ok] for ok, mark in marks), marks
     return {"text": col.locator(".text").text_content(), "count": counts, "checks": [ok == "true" for ok, _ in marks],
             "well_formed": col.locator('.checks li[data-well-formed="false"]').count() == 0,
+            "copy_faults": [li.get_attribute("data-copy-fault") for li in col.locator(".checks li[data-copy-fault]").all()],
             "ok": col.get_attribute("data-ok")}
 
 
@@ -91,6 +93,7 @@ def assert_shows_the_contract(page, column: str, request: str) -> str:
     assert got["count"] == count_all(text)
     assert got["checks"] == [all(meets(n, c) for n in measured(text, c)) for c in spec.constraints]
     assert got["well_formed"] == well_formed(text)
+    assert got["copy_faults"] == copy_faults(text, request)
     return text
 
 
@@ -174,6 +177,29 @@ def test_several_candidates_come_whole_with_their_verdict(browser, live):
         assert_shows_the_contract(page, model, "七言春联")
     assert p.errors == [] and p.outside(live) == []
     p.close()
+
+
+def test_copy_faults_are_shown_under_the_checks(browser):
+    """An answer in bounds that wishes a birthday in a New Year greeting is marked ⚠ with the fault, by name."""
+    from hesui.generate.seam import BestOfN
+
+    birthday, plain = "王总新年快乐，生日快乐！", "王总，新年好，来年少开会。"
+    scripted = {"hesui": BestOfN(ScriptedEngine([birthday]), "hesui"),
+                "hesui-base": BestOfN(ScriptedEngine([plain]), "hesui-base", control=False)}
+    with serve_in_thread(create_app(scripted)) as url:
+        p = Page(browser, url)
+        page = p.page
+        page.fill("#request", REQUEST)
+        page.click("#go")
+        page.wait_for_function(ALL_DONE, timeout=60_000)
+        assert assert_shows_the_contract(page, "hesui", REQUEST) == birthday
+        assert shown(page, "hesui")["copy_faults"] == ["wrong occasion"] and shown(page, "hesui")["ok"] == "true"
+        warning = page.locator('.column[data-model="hesui"] .checks li[data-copy-fault]').inner_text()
+        assert warning.startswith("⚠") and "生日" in warning
+        assert assert_shows_the_contract(page, "hesui-base", REQUEST) == plain
+        assert shown(page, "hesui-base")["copy_faults"] == []
+        assert p.errors == [] and p.outside(url) == []
+        p.close()
 
 
 def test_history_is_kept_in_the_browser(browser, live):

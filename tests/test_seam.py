@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, Sample, SamplingConfig, visible_text
+from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, SamplingConfig, visible_text
+from hesui.serve.testing import ScriptedEngine
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +70,6 @@ def test_visible_text_holds_back_what_may_change():
     assert visible_text("新年好 \ufffd", final=False) == "新年好"
     assert visible_text("新年好。EN", ["END"], final=False) == "新年好。"
     assert visible_text("  新年好。END 再见", ["END"], final=False) == "新年好。"
-
-
-class ScriptedEngine:
-    """Answers each round's jobs with the given texts, in order: what best-of-N then chooses from."""
-    name = "scripted"
-
-    def __init__(self, texts):
-        self.texts = texts
-
-    def sample(self, jobs, *, on_text=None, cancelled=None):
-        return [Sample(self.texts[k % len(self.texts)], tokens=10) for k in range(len(jobs))]
 
 
 @pytest.mark.parametrize("candidates, request_, chosen, faults", [

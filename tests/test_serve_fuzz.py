@@ -141,6 +141,8 @@ def test_api_key_on_every_route_but_health_and_page(url):
             assert c.get("/").status_code == 200 and c.get("/static/app.js").status_code == 200
     with httpx.Client(base_url=url, timeout=30) as c:  # the length tools take either form of the key
         assert c.post("/hesui/count", params={"access_token": KEY}, json={"text": "新年好。", "request": ASK}).json()["ok"]
+        counted = c.post("/hesui/count", params={"access_token": KEY}, json={"text": "新年好，生日快乐。", "request": ASK})
+        assert counted.json()["ok"] and counted.json()["copy_faults"] == ["wrong occasion"]
         parsed = c.post("/hesui/parse", headers={"Authorization": f"Bearer {KEY}"}, json={"text": ASK}).json()
         assert parsed["constraints"][0]["hi"] == 50 and parsed["description"] and parsed["ignored"] == []
         bad = c.post("/hesui/parse", params={"access_token": KEY}, json={"text": "写不少于100字且不超过50字的短信"})

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from hesui.generate.seam import Answer, Generator, SamplingConfig, well_formed
 from hesui.length import LengthSpecError, Spec, parse
+from hesui.quality import copy_faults
 
 from . import openai_api, qianfan
 from .batching import Batcher, Ticket
@@ -109,7 +110,7 @@ def _length_routes(app: FastAPI, state: ServerState) -> None:
         v = a.verdict()
         ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
         return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
-                "well_formed": well_formed(text)}
+                "well_formed": well_formed(text), "copy_faults": copy_faults(text, body.get("request") or "")}
 
     @app.post("/hesui/parse")
     async def parse_route(request: Request):

@@ -33,3 +33,18 @@ def serve_in_thread(app, *, port: int | None = None, timeout: float = 20.0):
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+class ScriptedEngine:
+    """An ``Engine`` whose rows answer the given texts in turn (row k: ``texts[k % len(texts)]``), for tests of
+    what best-of-N keeps and what a client is shown; it samples nothing."""
+    name = "scripted"
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+
+    def sample(self, jobs, *, on_text=None, cancelled=None):
+        from hesui.generate.seam import Sample
+
+        return [Sample(self.texts[k % len(self.texts)], tokens=len(self.texts[k % len(self.texts)]))
+                for k in range(len(jobs))]

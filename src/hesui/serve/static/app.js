@@ -22,6 +22,13 @@ const COUNT_THROTTLE_MS = 400;  // at most one interim count per column in this 
 const UNIT_NAMES = { char: "字", han: "个汉字", sentence: "句", paragraph: "段", line: "行" };
 const PER_NAMES = { line: "每行", paragraph: "每段", sentence: "每句" };
 const COUNT_UNITS = ["char", "han", "sentence", "paragraph"];
+// hesui.quality.copy_faults, as a reader would say them
+const FAULT_NAMES = {
+  "wrong occasion": "祝了请求没提的场合（生日、新婚……）",
+  "chatter": "夹着谈论文本本身的话（字数、“以上内容”……）",
+  "repeated closing": "落款说了不止一次",
+  "repeated phrase": "同一个短语说了两遍",
+};
 
 const $ = (id) => document.getElementById(id);
 const columns = [];
@@ -243,6 +250,15 @@ function checkItem(check) {
   return li;
 }
 
+/** A line under the counts that is not a length check: `data` goes into the item's dataset. */
+function noteItem(className, text, data = {}) {
+  const li = document.createElement("li");
+  li.className = className;
+  li.textContent = text;
+  Object.assign(li.dataset, data);
+  return li;
+}
+
 /** Shows a verdict from the server: /hesui/count's answer, or the `hesui` object of a finished answer.
  *  `final`: it describes the text as it stays (finished or stopped), not an answer still being written. */
 function renderVerdict(col, verdict, final = false) {
@@ -250,17 +266,11 @@ function renderVerdict(col, verdict, final = false) {
   count.replaceChildren(...COUNT_UNITS.map((u) => countSpan(u, verdict.count[u])));
   const items = (verdict.checks || []).map(checkItem);
   if (verdict.well_formed === false) {
-    const li = document.createElement("li");
-    li.className = "bad";
-    li.dataset.wellFormed = "false";
-    li.textContent = "✗ 文本不完整（标点过多，或停在半句）";
-    items.push(li);
+    items.push(noteItem("bad", "✗ 文本不完整（标点过多，或停在半句）", { wellFormed: "false" }));
   }
-  if (!items.length) {
-    const li = document.createElement("li");
-    li.className = "none";
-    li.textContent = "请求没有指定长度，不判断长短";
-    items.push(li);
+  if (!items.length) items.push(noteItem("none", "请求没有指定长度，不判断长短"));
+  for (const fault of verdict.copy_faults || []) {
+    items.push(noteItem("warn", `⚠ 发之前读一读：${FAULT_NAMES[fault] || fault}`, { copyFault: fault }));
   }
   col.node.querySelector(".checks").replaceChildren(...items);
   col.node.dataset.ok = String(verdict.ok);
