@@ -73,7 +73,7 @@ def test_chinese_request_gets_no_foreign_script(tiny_engine):
 
 def test_to_dict_has_the_documented_fields(tiny_engine):
     d = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, n_candidates=1)).to_dict()
-    assert set(d) == {"text", "count", "constraints", "ok", "attempts", "seconds", "tokens"}
+    assert set(d) == {"text", "count", "constraints", "ok", "copy_faults", "attempts", "seconds", "tokens"}
     assert set(d["count"]) == {"char", "han", "sentence", "paragraph"}
     assert d["count"]["char"] == count(d["text"])
 
