@@ -17,6 +17,10 @@ from hesui.evaluate.scoring import quality_group
     ("除夕也是我的生日，双喜临门", "我生日正好是除夕，写条朋友圈", None),  # the request names the birthday
     ("新春快乐，马到成功！", "给领导写拜年短信", None),  # a plain New Year wish
     ("守岁到十二点，压岁钱收好", "写守岁的作文", None),  # 岁 alone is not an age
+    ("奶奶，生日快乐，新春安康", "奶奶大年初一满七十三岁，写拜年短信", None),  # an age in Chinese numerals
+    ("前婆婆新年好，祝您百年好合", "离婚后给前婆婆发拜年短信", "wedding"),  # 离婚 names no wedding
+    ("同学们，毕业快乐！", "給畢業的學生寫拜年短信", None),  # the request in traditional script
+    ("聖誕快樂，新年快樂", "给客户的新年祝福", "other festival"),  # the answer in traditional script
 ])
 def test_wrong_occasion(text, request_, expected):
     assert q.wrong_occasion(text, request_) == expected
@@ -49,14 +53,18 @@ def test_stock_phrases(text, count, per_100):
     ("请注意，上述内容仅为示例", "上述内容"),
     ("如果您需要更多版本，请告诉我", "如果您需要更多版本"),
     ("如果有任何问题随时告诉我", "如果有任何问题随时告诉我"),  # the tuned model's English-translation tail
-    ("希望这封短信能带给大家温暖", "希望这封短信"),  # the text talking about itself
+    ("希望这篇文案能帮到你", "希望这篇文案能帮到"),  # the assistant talking about its text
+    ("希望这封短信能带给大家温暖", None),  # people write this in the message itself
+    ("希望这封信能让你笑一笑。", None),  # the close of a letter
+    ("这是一条迟到的拜年短信，老周新年好！", None),  # the message speaking of itself, as people do
     ("希望这个夜晚的气氛能带给你欢乐。", None),  # a wish, not chatter
     ("我说：“因为这是一条龙。”", None),  # 这是一条 inside the story
     ("如需预约，请致电门店。", None),  # a shop notice's own words
     ("请注意防火，安全过年。", None),  # a notice, not a note about the text
     ("以下是为您写的祝福：新年快乐", "以下是"),
     ("这是一篇关于春节的作文。", "这是一篇关于春节的作文"),
-    ("作为一个AI，我祝你新年快乐", "作为一个AI"),
+    ("作为一个AI，我祝你新年快乐", "作为一个AI，"),
+    ("作为人工智能专业的学生，我给导师拜年", None),  # a field of study
     ("奶奶，新年好！今年我二十八到家。", None),  # the text itself
     ("这一年，我们一起跑了一千二百万公里。", None),  # 这一年 is not 这是一篇
 ])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, SamplingConfig, visible_text
+from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, SamplingConfig, judged_faults, visible_text
 from hesui.serve.testing import ScriptedEngine
 
 
@@ -91,3 +91,22 @@ def test_best_of_n_prefers_sendable_copy_among_passing_candidates(candidates, re
     answer = gen.generate([ChatRequest.of(request_, SamplingConfig(seed=0, n_candidates=len(candidates)))])[0]
     assert answer.text == chosen and answer.ok is True
     assert answer.copy_faults == faults and answer.verdict()["copy_faults"] == faults  # what the server returns
+
+
+def _chat(*turns, system=None):
+    roles = ["user", "assistant"] * len(turns)
+    return ChatRequest([ChatMessage(r, t) for r, t in zip(roles, turns)], system=system)
+
+
+@pytest.mark.parametrize("text, request_, faults", [
+    # a New Year request without a length is still judged
+    ("王总新年快乐，生日快乐！", _chat("给王总写拜年短信"), ["wrong occasion"]),
+    # not New Year copy: "以下是…" is how a translation or a code answer begins
+    ("以下是翻译：Thank you for your help.", _chat("把这句话翻译成英文：谢谢你的帮助。"), []),
+    ("以下是一个函数：def f(s): return s[::-1]", _chat("用Python写一个函数，把字符串反转。"), []),
+    # the birthday is named in the system prompt, or in an earlier turn: it fits
+    ("王总新年快乐，生日快乐！", _chat("给王总写20字以内的拜年短信", system="王总大年初一过生日，祝福里要有生日"), []),
+    ("奶奶新年快乐，生日快乐！", _chat("奶奶除夕过八十大寿，写拜年短信", "好的", "再短一点，30字以内"), []),
+])
+def test_copy_faults_are_judged_for_new_year_copy_in_its_whole_conversation(text, request_, faults):
+    assert judged_faults(text, request_, request_.check()) == faults

@@ -13,8 +13,10 @@ from hesui.length import count_chars
 # Occasions a New Year text must not wish unless the request names them: (name, words in the answer, words in
 # the request that make it fitting).
 OCCASIONS = (
-    ("birthday", ("生日", "寿辰", "寿比南山", "大寿"), ("生日", "寿", "满月", "周岁", *(f"{n}岁" for n in "0123456789十"))),
-    ("wedding", ("新婚", "百年好合", "喜结连理", "早生贵子", "白头偕老"), ("婚", "结婚", "喜酒", "新人")),
+    ("birthday", ("生日", "寿辰", "寿比南山", "大寿"),
+     ("生日", "寿", "满月", "周岁", *(f"{n}岁" for n in "0123456789十一二三四五六七八九两"))),
+    ("wedding", ("新婚", "百年好合", "喜结连理", "早生贵子", "白头偕老"),
+     ("结婚", "新婚", "婚礼", "婚宴", "订婚", "成婚", "完婚", "喜酒", "新人")),  # not 离婚
     ("graduation", ("毕业快乐", "毕业典礼"), ("毕业",)),
     ("housewarming", ("乔迁",), ("乔迁", "搬家", "新居")),
     ("other festival", ("圣诞", "中秋快乐", "国庆快乐", "端午安康", "七夕快乐"), ("圣诞", "中秋", "国庆", "端午", "七夕")),
@@ -34,21 +36,51 @@ CHATTER = re.compile(
     r"全文(?:结束|完)|（字数|字数[:：]|共\d+字|以上(?:内容|文案|是)|上述(?:内容|文案)|仅(?:为|供)(?:示例|参考)|供您?参考|"
     r"如果您?还?(?:需要|想要)[^。！？\n]{0,10}(?:帮助|修改|调整|版本|更多)|"
     r"如果(?:您|你)?有(?:任何|什么)?(?:其他)?(?:问题|需要)[^。！？\n]{0,8}(?:告诉我|随时)|"
-    r"希望(?:这|以上)(?:篇|段|条|封|些|份|首)(?:内容|文案|祝福语?|短信|回答|作文|信|诗|对联)|以下是|"
-    r"这是一(?:篇|段|首|条|份)[^。！？\n]{0,12}(?:文案|祝福语|短信|作文|致辞|稿|示例)|您?可以根据(?:需要|实际|情况)|"
-    r"注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能|语言模型)|Note:"
+    r"希望(?:这|以上)(?:篇|段|条|封|些|份|首)?(?:内容|文案|祝福语?|短信|回答|作文|信|诗|对联)[^。！？\n]{0,4}"
+    r"(?:帮到|对您?你?有(?:所)?帮助|符合|满足|合您|您满意|你满意)|以下是|"
+    r"这是一(?:篇|段|首|条|份)(?:为您|给您|为你|给你)?[^。！？\n]{0,12}(?:文案|示例|范文|作文|致辞|稿)|您?可以根据(?:需要|实际|情况)|"
+    r"注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能)(?:助手|模型)?[，,]|作为(?:一个)?语言模型|Note:"
 )
 
 CLOSINGS = ("此致", "敬礼", "谢谢大家", "全文完")
 MEMORISED_RUN = 15  # 字: a run this long copied from a training answer is recall, not writing
 
 
+# A request for New Year copy names one of these; the copy faults are judged only for such requests (and for any
+# request that states a length), not for a code question or a translation, where "以下是…" is a fine answer.
+NEW_YEAR_WORDS = (
+    "新年", "新春", "春节", "过年", "拜年", "除夕", "年夜", "守岁", "元旦", "元宵", "春联", "对联", "对子", "年会",
+    "贺岁", "贺年", "贺词", "献词", "祝福", "祝词", "红包", "压岁", "腊月", "正月", "大年", "年货", "放假通知",
+    "马年", "蛇年", "龙年", "家书", "开工", "团圆",
+)
+
+
+def simplified(text: str) -> str:
+    """The text in simplified script (聖誕快樂 → 圣诞快乐), so one word list serves both scripts."""
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
+def new_year_request(request: str) -> bool:
+    """Whether a request asks for New Year copy by its words (either script).
+
+    >>> new_year_request("給老師寫拜年短信"), new_year_request("用Python写一个函数，把字符串反转。")
+    (True, False)
+    """
+    request = simplified(request)
+    return any(w in request for w in NEW_YEAR_WORDS)
+
+
 def wrong_occasion(text: str, request: str) -> str | None:
-    """The occasion the answer wishes that the request did not name, or None.
+    """The occasion the answer wishes that the request did not name, or None; both read in simplified script.
+
+    ``request``: everything the writer was told (system prompt and every user turn), not only the last turn.
 
     >>> wrong_occasion("王总，新年快乐，生日快乐！", "给领导的拜年短信"), wrong_occasion("生日快乐", "过年也是我生日")
     ('birthday', None)
     """
+    text, request = simplified(text), simplified(request)
     for name, said, fitting in OCCASIONS:
         if any(w in text for w in said) and not any(w in request for w in fitting):
             return name

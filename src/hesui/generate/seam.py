@@ -26,7 +26,7 @@ from hesui.length import (
     strict,
     well_formed,
 )
-from hesui.quality import copy_faults, stock_per_100
+from hesui.quality import copy_faults, new_year_request, stock_per_100
 
 MAX_REQUEST_CHARS = 2000
 ROLES = ("user", "assistant")
@@ -159,7 +159,7 @@ class Answer:
     finish_reason: str = "stop"  # "length" when max_tokens cut it
     prompt_tokens: int = 0
     completion_tokens: int = 0  # of the returned text
-    copy_faults: list[str] = field(default_factory=list)  # hesui.quality.copy_faults of the text, for its request
+    copy_faults: list[str] = field(default_factory=list)  # judged_faults: empty for a request that is not New Year copy
 
     def checks(self) -> list[dict]:
         return [{"constraint": c.to_dict(), "measured": measured(self.text, c),
@@ -177,13 +177,22 @@ class Answer:
                 "seconds": round(self.seconds, 3), "tokens": self.tokens}
 
 
-def rank_key(sample: Sample, spec: Spec, request: str = "") -> tuple:
-    """How the best of N is chosen: passing the length first; then fewer copy faults (a wish for an occasion
-    ``request`` did not name, chatter, a repeated closing or phrase: ``hesui.quality.copy_faults``); then Qianfan's
-    score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's score."""
+def rank_key(sample: Sample, spec: Spec, faults: Sequence[str]) -> tuple:
+    """How the best of N is chosen: passing the length first; then fewer copy ``faults`` (``judged_faults``); then
+    Qianfan's score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's score."""
     cs, text = spec.constraints, sample.text
-    return (strict(text, cs), -len(copy_faults(text, request)), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
+    return (strict(text, cs), -len(faults), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
             -stock_per_100(text), lifebench(text, cs) or 0.0)
+
+
+def judged_faults(text: str, request: ChatRequest, spec: Spec) -> list[str]:
+    """``hesui.quality.copy_faults`` of an answer to a request for New Year copy: one that states a length or names
+    the New Year (its system prompt and user turns read together, so an occasion named in any of them fits); [] for
+    any other request, where "以下是…" or a repeated phrase is a fine answer (a code question, a translation)."""
+    context = "\n".join([request.system or ""] + [m.content for m in request.messages if m.role == "user"])
+    if not spec.constraints and not new_year_request(context):
+        return []
+    return copy_faults(text, context)
 
 
 def row_seed(seed: int, attempt: int, candidate: int) -> int:
@@ -257,15 +266,16 @@ class BestOfN:
                 owners += [i] * n
             for i, sample in zip(owners, self.engine.sample(jobs)):
                 tokens[i] += sample.tokens
-                key = (rank_key(sample, specs[i], requests[i].last_user), sample.text)
+                faults = judged_faults(sample.text, requests[i], specs[i])
+                key = (rank_key(sample, specs[i], faults), sample.text)
                 if best[i] is None or key > best[i][0]:
-                    best[i] = (key, sample)
+                    best[i] = (key, sample, faults)
             for i in todo:
                 attempts[i] += 1
             attempt += 1
             todo = [i for i in todo if specs[i].constraints and not best[i][0][0][0] and attempts[i] < rounds[i]]
         seconds = time.perf_counter() - start
-        return [_answer(b[1], requests[i], specs[i], attempts[i], seconds, tokens[i]) for i, b in enumerate(best)]
+        return [_answer(b[1], specs[i], b[2], attempts[i], seconds, tokens[i]) for i, b in enumerate(best)]
 
     def stream(self, requests: Sequence[ChatRequest], on_delta: Callable[[int, str], None],
                cancelled: Callable[[int], bool] | None = None) -> list[Answer]:
@@ -284,7 +294,8 @@ class BestOfN:
         seconds = time.perf_counter() - start
         for row, sample in enumerate(samples):
             grow(row, sample.text)
-        return [_answer(s, r, spec, 1, seconds, s.tokens) for s, r, spec in zip(samples, requests, specs)]
+        return [_answer(s, spec, judged_faults(s.text, r, spec), 1, seconds, s.tokens)
+                for s, r, spec in zip(samples, requests, specs)]
 
     # --- plain-text requests (the CLI, eval) ------------------------------------------------------------
     def write(self, request: str, config: SamplingConfig | None = None) -> Answer:
@@ -304,8 +315,7 @@ def _base_seed(request: ChatRequest) -> int:
     return seed if seed is not None else random.getrandbits(63)
 
 
-def _answer(sample: Sample, request: ChatRequest, spec: Spec, attempts: int, seconds: float, tokens: int) -> Answer:
+def _answer(sample: Sample, spec: Spec, faults: list[str], attempts: int, seconds: float, tokens: int) -> Answer:
     ok = strict(sample.text, spec.constraints) if spec.constraints else None
     return Answer(sample.text, spec, ok, attempts, seconds, tokens, finish_reason=sample.finish,
-                  prompt_tokens=sample.prompt_tokens, completion_tokens=sample.tokens,
-                  copy_faults=copy_faults(sample.text, request.last_user))
+                  prompt_tokens=sample.prompt_tokens, completion_tokens=sample.tokens, copy_faults=faults)

@@ -16,9 +16,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from hesui.generate.seam import Answer, Generator, SamplingConfig, well_formed
+from hesui.generate.seam import Answer, ChatRequest, Generator, SamplingConfig, judged_faults, well_formed
 from hesui.length import LengthSpecError, Spec, parse
-from hesui.quality import copy_faults
 
 from . import openai_api, qianfan
 from .batching import Batcher, Ticket
@@ -110,7 +109,8 @@ def _length_routes(app: FastAPI, state: ServerState) -> None:
         v = a.verdict()
         ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
         return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
-                "well_formed": well_formed(text), "copy_faults": copy_faults(text, body.get("request") or "")}
+                "well_formed": well_formed(text),
+                "copy_faults": judged_faults(text, ChatRequest.of((body.get("request") or "")[:5000]), spec)}
 
     @app.post("/hesui/parse")
     async def parse_route(request: Request):
