@@ -7,7 +7,8 @@ and counts the FLOPs a training token costs, from the model's config:
 - forward: 2 FLOPs per weight of every linear layer (the head only for answer tokens: the loss window);
 - backward, LoRA: 2 more per weight for the activations' gradient (frozen weights get no gradient of their own);
 - backward, full SFT: 4 more per weight (activations' and weights' gradients).
-Attention scores, norms and the optimizer are left out, so the ceilings are upper bounds. Settings interleaved run
+Attention scores, norms and the optimizer are left out, so the ceilings are upper bounds; a real record, part prompt
+and part answer, lies between the two printed for each setting. Settings interleaved run
 by run; prints medians and writes benchmarks/results/train_ceiling.json.
 """
 from __future__ import annotations
@@ -30,9 +31,10 @@ def linear_shapes(cfg) -> dict[str, list[tuple[int, int]]]:
     return {"layers": one * cfg.num_hidden_layers, "head": [(d, cfg.vocab_size)]}
 
 
-def flops_per_token(shapes: dict, method: str) -> float:
-    """Training FLOPs per answer token (its prompt tokens skip the head; counted as if every token were answer)."""
-    weights = sum(i * o for i, o in shapes["layers"] + shapes["head"])
+def flops_per_token(shapes: dict, method: str, *, answer: bool = True) -> float:
+    """Training FLOPs per token: an answer token goes through the vocabulary head, a prompt token does not (the
+    trainer computes logits for the answer window only)."""
+    weights = sum(i * o for i, o in shapes["layers"] + (shapes["head"] if answer else []))
     backward = 2 if method == "lora" else 4
     return (2 + backward) * weights
 
@@ -84,11 +86,13 @@ def main() -> None:
     print(f"matmul, {args.tokens} tokens, medians of {args.runs}: bf16 {peak['bf16']:.0f} GFLOP/s, "
           f"fp32 {peak['fp32']:.0f} GFLOP/s")
     for method in ("lora", "full"):
-        f = flops_per_token(shapes, method)
+        answer, prompt = flops_per_token(shapes, method), flops_per_token(shapes, method, answer=False)
         for dtype, g in peak.items():
-            ceiling = g * 1e9 / f
-            result["ceiling_tokens_per_s"][f"{method}_{dtype}"] = round(ceiling, 1)
-            print(f"{method:4} {dtype}: {f / 1e9:.2f} GFLOP per token -> at most {ceiling:.0f} tokens/s")
+            hi, lo = g * 1e9 / prompt, g * 1e9 / answer
+            result["ceiling_tokens_per_s"][f"{method}_{dtype}"] = {"answer_tokens": round(lo, 1),
+                                                                  "prompt_tokens": round(hi, 1)}
+            print(f"{method:4} {dtype}: {answer / 1e9:.2f} GFLOP per answer token, {prompt / 1e9:.2f} per prompt token "
+                  f"-> at most {lo:.0f} tokens/s if all are answer, {hi:.0f} if all are prompt")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"written: {RESULTS}")
