@@ -63,7 +63,6 @@ def matmul_gflops(shapes: dict, tokens: int, dtype, reps: int = 3) -> float:
 
 def main() -> None:
     import torch
-    from transformers import AutoConfig
 
     from hesui.model import registry
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from hesui.length import count_chars
+from hesui.length.words import to_simplified
 
 # Occasions a New Year text must not wish unless the request names them: (name, words in the answer, words in
 # the request that make it fitting).
@@ -37,7 +38,7 @@ CHATTER = re.compile(
     r"如果您?还?(?:需要|想要)[^。！？\n]{0,10}(?:帮助|修改|调整|版本|更多)|"
     r"如果(?:您|你)?有(?:任何|什么)?(?:其他)?(?:问题|需要)[^。！？\n]{0,8}(?:告诉我|随时)|"
     r"希望(?:这|以上)(?:篇|段|条|封|些|份|首)?(?:内容|文案|祝福语?|短信|回答|作文|信|诗|对联)[^。！？\n]{0,4}"
-    r"(?:帮到|对您?你?有(?:所)?帮助|符合|满足|合您|您满意|你满意)|以下是|"
+    r"(?:帮到|对(?:您|你)?有(?:所)?帮助|符合|满足|合您|您满意|你满意)|以下是|"
     r"这是一(?:篇|段|首|条|份)(?:为您|给您|为你|给你)?[^。！？\n]{0,12}(?:文案|示例|范文|作文|致辞|稿)|您?可以根据(?:需要|实际|情况)|"
     r"注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能)(?:助手|模型)?[，,]|作为(?:一个)?语言模型|Note:"
 )
@@ -55,20 +56,13 @@ NEW_YEAR_WORDS = (
 )
 
 
-def simplified(text: str) -> str:
-    """The text in simplified script (聖誕快樂 → 圣诞快乐), so one word list serves both scripts."""
-    import zhconv
-
-    return zhconv.convert(text, "zh-cn")
-
-
 def new_year_request(request: str) -> bool:
     """Whether a request asks for New Year copy by its words (either script).
 
     >>> new_year_request("給老師寫拜年短信"), new_year_request("用Python写一个函数，把字符串反转。")
     (True, False)
     """
-    request = simplified(request)
+    request = to_simplified(request)
     return any(w in request for w in NEW_YEAR_WORDS)
 
 
@@ -80,7 +74,7 @@ def wrong_occasion(text: str, request: str) -> str | None:
     >>> wrong_occasion("王总，新年快乐，生日快乐！", "给领导的拜年短信"), wrong_occasion("生日快乐", "过年也是我生日")
     ('birthday', None)
     """
-    text, request = simplified(text), simplified(request)
+    text, request = to_simplified(text), to_simplified(request)
     for name, said, fitting in OCCASIONS:
         if any(w in text for w in said) and not any(w in request for w in fitting):
             return name

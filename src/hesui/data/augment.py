@@ -11,6 +11,7 @@ import re
 
 from hesui.length import count, count_han, paragraphs, parse, sentences
 from hesui.length.numerals import to_chinese
+from hesui.length.words import to_simplified
 
 # The rows of the contract's wording table (LENGTH_RULES.md §2), as stats and coverage targets name them.
 WORDINGS = ("max", "strict_max", "min", "strict_min", "about", "range", "bare_about", "bare_exact",
@@ -35,12 +36,6 @@ def to_traditional(text: str) -> str:
     import zhconv
 
     return zhconv.convert(text, "zh-tw")
-
-
-def to_simplified(text: str) -> str:
-    import zhconv
-
-    return zhconv.convert(text, "zh-cn")
 
 
 def wording_rows(request: str) -> list[str]:

@@ -30,6 +30,13 @@ _COUNT_WORD = re.compile(
 )
 
 
+def to_simplified(text: str) -> str:
+    """The text in simplified script (zhconv's zh-cn table; 聖誕快樂 → 圣诞快乐), words converted as words."""
+    import zhconv
+
+    return zhconv.convert(text, "zh-cn")
+
+
 @lru_cache(maxsize=4096)
 def _simplified(ch: str) -> str:
     """One character in simplified script (個 → 个, 內 → 内), kept as is when the mapping is not one-to-one."""

@@ -46,5 +46,5 @@ class ScriptedEngine:
     def sample(self, jobs, *, on_text=None, cancelled=None):
         from hesui.generate.seam import Sample
 
-        return [Sample(self.texts[k % len(self.texts)], tokens=len(self.texts[k % len(self.texts)]))
-                for k in range(len(jobs))]
+        texts = [self.texts[k % len(self.texts)] for k in range(len(jobs))]
+        return [Sample(text, tokens=len(text)) for text in texts]
