@@ -14,7 +14,8 @@ import time
 from _common import RESULTS, dev_prompts
 
 from hesui.evaluate.metrics import chinese_share, has_loop
-from hesui.generate.engine import SamplingConfig, TransformersEngine
+from hesui.generate.load import describe, load_generator
+from hesui.generate.seam import SamplingConfig
 from hesui.length import qianfan
 
 
@@ -47,11 +48,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--model")
     ap.add_argument("--adapter")
+    ap.add_argument("--engine", default="auto", choices=("auto", "llama.cpp", "transformers"))
     args = ap.parse_args()
     prompts = dev_prompts()[: args.limit]
-    engine = TransformersEngine.load(args.model, args.adapter)
+    engine = load_generator(args.model, args.adapter, engine=args.engine)
     started = time.time()
-    out = {"model": engine.name, "prompts": len(prompts)}
+    out = {"model": engine.name, "prompts": len(prompts), **describe(engine)}
     for name, control in (("controller", True), ("base", False)):
         rows = run(engine, prompts, control)
         out[name] = {"summary": summary(rows), "rows": rows}

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from hesui.cli import COMMANDS, build_parser, main
+from hesui.generate.load import cpu_flags
 from hesui.length import count, parse, strict
 from hesui.quality import copy_faults
 
@@ -80,7 +81,10 @@ def test_write_json_on_a_local_model(tiny_model_dir):
     result = run_cli("write", "写一条50字以内的拜年短信", "--model", str(tiny_model_dir), "--json", "--seed", "1")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"text", "count", "constraints", "ok", "copy_faults", "attempts", "seconds", "tokens"}
+    assert set(out) == {"text", "count", "constraints", "ok", "copy_faults", "attempts", "seconds", "tokens",
+                        "backend", "cpu_flags"}
+    assert out["backend"] == "transformers"  # a Hugging Face directory: auto picks transformers
+    assert out["cpu_flags"] == list(cpu_flags())
     assert out["copy_faults"] == copy_faults(out["text"], "写一条50字以内的拜年短信")
     assert out["count"]["char"] == count(out["text"]) <= 50
     # the random model's bytes can decode to U+FFFD: then the verdict must say not ok (not well-formed)

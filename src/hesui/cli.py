@@ -57,8 +57,8 @@ def add_parse(sub) -> None:
 # --- hesui write --------------------------------------------------------------------------------------
 
 def cmd_write(args) -> int:
-    from hesui.generate.engine import TransformersEngine
-    from hesui.generate.seam import BestOfN, SamplingConfig, check_request
+    from hesui.generate.load import describe, load_generator
+    from hesui.generate.seam import SamplingConfig, check_request
     from hesui.model.registry import ModelError, pick_adapter
 
     try:
@@ -66,12 +66,12 @@ def cmd_write(args) -> int:
         config = SamplingConfig(temperature=args.temperature, n_candidates=args.n_candidates,
                                 seed=args.seed, control=not args.no_control)
         adapter = pick_adapter(args.model, args.adapter, base=args.base)
-        generator = BestOfN(TransformersEngine.load(args.model, adapter))
+        generator = load_generator(args.model, adapter, engine=args.engine)
         answer = generator.write(args.prompt, config)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
     if args.json:
-        _print_json(answer.to_dict())
+        _print_json(answer.to_dict() | describe(generator))
     else:
         print(answer.text)
     if answer.ok is False and not config.control:
@@ -103,7 +103,14 @@ def add_write(sub) -> None:
                    help="candidates sampled in one batch; the best that meets the length is kept (default 4)")
     p.add_argument("--no-control", action="store_true",
                    help="the plain model: no length steering, one sample (for comparison)")
+    add_engine_arg(p)
     p.set_defaults(func=cmd_write)
+
+
+def add_engine_arg(p) -> None:
+    p.add_argument("--engine", default="auto", choices=("auto", "llama.cpp", "transformers"),
+                   help="what runs the model: llama.cpp (GGUF files, any CPU) or transformers (Hugging Face "
+                        "directories, CUDA GPUs); auto (default) is llama.cpp on a CPU for a GGUF, else transformers")
 
 
 # --- hesui data build | validate | convert --------------------------------------------------------------
@@ -221,20 +228,18 @@ def cmd_eval(args) -> int:
     from tqdm import tqdm
 
     from hesui.evaluate.run import EvalConfig, evaluate
-    from hesui.generate.engine import TransformersEngine
+    from hesui.generate.load import load_generator
     from hesui.model.registry import ModelError, pick_adapter
 
     try:
         adapter = pick_adapter(args.model, args.adapter, base=args.base or args.base_only)
         cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=adapter,
                          control=not (args.no_control or args.base_only), limit=args.limit, batch=args.batch,
-                         n_candidates=args.n_candidates, command=_command_line(args.argv))
+                         n_candidates=args.n_candidates, backend=args.engine, command=_command_line(args.argv))
         from hesui.evaluate.run import preflight
 
         preflight(cfg)  # a bad file or a changed setting fails before the model loads
-        from hesui.generate.seam import BestOfN
-
-        generator = BestOfN(TransformersEngine.load(cfg.model, cfg.adapter))
+        generator = load_generator(cfg.model, cfg.adapter, engine=cfg.backend)
         metrics = evaluate(generator, cfg, progress=tqdm)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
@@ -294,6 +299,7 @@ def add_eval(sub) -> None:
     p.add_argument("--out", default="reports/eval", help="run directory (default reports/eval)")
     p.add_argument("--judge-url", help="an OpenAI-compatible endpoint for judge scores (key: HESUI_JUDGE_API_KEY)")
     p.add_argument("--judge-model", help="the judge model's name at that endpoint")
+    add_engine_arg(p)
     p.set_defaults(func=cmd_eval)
 
 
@@ -308,7 +314,8 @@ def cmd_compare(args) -> int:
     try:
         settings = [parse_setting(s) for s in args.settings]
         out = compare(settings, data=args.data, limit=args.limit, out=Path(args.out or f"reports/{args.name}"),
-                      command=_command_line(args.argv), with_general=args.general, progress=tqdm)
+                      command=_command_line(args.argv), with_general=args.general, progress=tqdm,
+                      engine=args.engine)
     except (ValueError, ModelError) as e:
         raise UserError(str(e)) from None
     print(f"wrote {out}/index.html and {out}/report.md")
@@ -325,6 +332,7 @@ def add_compare(sub) -> None:
     p.add_argument("--name", default="compare", help="report name: reports/NAME/ (default compare)")
     p.add_argument("--out", help="report directory (overrides --name)")
     p.add_argument("--general", action="store_true", help="also run the general-ability check for each setting")
+    add_engine_arg(p)
     p.set_defaults(func=cmd_compare)
 
 
@@ -408,7 +416,7 @@ def cmd_serve(args) -> int:
     try:
         import uvicorn
 
-        generators = build_generators(args.model, args.adapter)
+        generators = build_generators(args.model, args.adapter, engine=args.engine)
     except ImportError as e:
         raise UserError(f"hesui serve needs fastapi and uvicorn ({e.name} is missing): pip install fastapi uvicorn")
     except (ValueError, ModelError) as e:
@@ -451,6 +459,7 @@ def add_serve(sub) -> None:
     p.add_argument("--max-batch", type=int, default=8, help="requests decoded together (default 8)")
     p.add_argument("--max-queue", type=int, default=32,
                    help="requests waiting at most; past it a request is refused at once (default 32)")
+    add_engine_arg(p)
     p.set_defaults(func=cmd_serve)
 
 

@@ -19,9 +19,10 @@ def prompts(path: Path = HERE / "prompts.txt") -> list[str]:
 
 
 def generate(out: Path = HERE / "replay.jsonl") -> int:
-    from hesui.generate.engine import SamplingConfig, TransformersEngine
+    from hesui.generate.load import load_generator
+    from hesui.generate.seam import SamplingConfig
 
-    engine = TransformersEngine.load()
+    engine = load_generator(engine="transformers")  # the replay file was made with it; kept comparable
     config = SamplingConfig(temperature=0, control=False)  # the base model as it is, greedy
     items = prompts()
     with open(out, "w", encoding="utf-8") as f:

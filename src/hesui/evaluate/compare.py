@@ -208,7 +208,7 @@ def _html(runs, metrics, ids, by_id, pngs, out: Path, command: str, general, not
 
 
 def compare(settings: list[Setting], *, data: str | None, limit: int | None, out: Path, command: str,
-            with_general: bool = False, progress=None) -> Path:
+            with_general: bool = False, progress=None, engine: str = "auto") -> Path:
     """Evaluate every setting that is not a finished run, then write the comparison into ``out``.
 
     A finished run brings its general-set result when it was run with one (general.json). Raises ValueError
@@ -230,15 +230,15 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
             continue
         if data is None:
             raise ValueError(f"setting {s.label!r} needs --data to evaluate on")
-        engine = _engine(engines, s.model, s.adapter)
+        generator = _generator(engines, s.model, s.adapter, engine)
         cfg = EvalConfig(data=data, out=str(out / "runs" / slug(s.label)), model=s.model, adapter=s.adapter,
-                         control=s.control, limit=limit, command=command)
-        evaluate(engine, cfg, progress=progress)
+                         control=s.control, limit=limit, backend=engine, command=command)
+        evaluate(generator, cfg, progress=progress)
         runs[s.label] = load_rows(Path(cfg.out))
         if with_general:
             from .general import general_check
 
-            general[s.label] = general_check(engine, control=s.control)
+            general[s.label] = general_check(generator, control=s.control)
             (Path(cfg.out) / GENERAL_FILE).write_text(json.dumps(general[s.label], ensure_ascii=False, indent=1),
                                                       encoding="utf-8")
     note = request_set_note(runs)
@@ -248,11 +248,10 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
     return out
 
 
-def _engine(cache: dict, model: str | None, adapter: str | None):
-    from hesui.generate.engine import TransformersEngine
-    from hesui.generate.seam import BestOfN
+def _generator(cache: dict, model: str | None, adapter: str | None, engine: str):
+    from hesui.generate.load import load_generator
 
     key = (model, adapter)
-    if key not in cache:  # the Generator: best-of-N and resampling above the engine, as everywhere
-        cache[key] = BestOfN(TransformersEngine.load(model, adapter))
+    if key not in cache:  # best-of-N and resampling above the engine, as everywhere
+        cache[key] = load_generator(model, adapter, engine=engine)
     return cache[key]

@@ -33,7 +33,7 @@ def check_answer(text: str, accept: list[str]) -> bool:
 
 def general_check(engine, *, control: bool) -> dict:
     """Answer the general set greedily; returns the pass rate and every row."""
-    from hesui.generate.engine import SamplingConfig
+    from hesui.generate.seam import SamplingConfig
 
     config = SamplingConfig(temperature=0, control=control, n_candidates=1, max_attempts=1)
     answers = engine.write_many([p for _, p, _ in GENERAL_SET], config)

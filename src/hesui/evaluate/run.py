@@ -28,6 +28,7 @@ class EvalConfig:
     batch: int = 4  # requests decoded together
     n_candidates: int = 4
     seed: int = 0
+    backend: str = "auto"  # --engine: auto | llama.cpp | transformers; config.json records the one that ran
     command: str = ""  # the command line that made this run, written at the top of the report
 
     def __post_init__(self):
@@ -113,7 +114,9 @@ def evaluate(engine, cfg: EvalConfig, *, progress=None) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     items = load_items(Path(cfg.data), cfg.limit)
-    setting = _check_same_setting(out, run_setting(cfg, engine.name))
+    from hesui.generate.load import describe
+
+    setting = _check_same_setting(out, run_setting(cfg, engine.name) | describe(generator))
     sampling = SamplingConfig(**setting["sampling"])
     (out / "config.json").write_text(json.dumps(setting, ensure_ascii=False, indent=1), encoding="utf-8")
     samples = out / "samples.jsonl"
@@ -221,7 +224,8 @@ def _write_metrics(out: Path, items: list[Item], command: str, engine_name: str)
 
 # What makes two runs comparable; --limit, --batch, --out, the command line and the commit may change between
 # resumes (a later commit is recorded in "resumed_at").
-SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "engine", "sampling", "data_sha256")
+SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "engine", "backend", "sampling",
+                "data_sha256")
 
 
 def _changes(old: dict, new: dict) -> list[str]:

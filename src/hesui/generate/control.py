@@ -12,7 +12,6 @@ Rules, per answer and per step (counts in the contract's units, never tokens):
 from __future__ import annotations
 
 import torch
-from transformers import LogitsProcessor, StoppingCriteria
 
 from hesui.length import count as _count
 from hesui.length import count_han
@@ -21,6 +20,7 @@ from hesui.length.score import DANGLING
 from hesui.length.score import MAX_MARK_RUN, MAX_MARK_SHARE
 
 from .plan import Budget, Plan
+from .sampling import TOP_K
 from .state import DecodeState
 from .tokens import TokenTable
 
@@ -35,10 +35,13 @@ NEWLINE_NUDGE = 2.0  # logits; long unconstrained texts get paragraphs after a f
 NATURAL_END_LOGPROB = -4.0  # ln 0.018: below this the model did not want a full stop there
 LANDING_PUSH = 4.0  # logits added to 。！ at the upper bound, ramping up from wrap_from
 LOOP_SPAN = 6  # 字: a run this long is not written twice
-LOOP_CHECK = 50  # the pieces a row is sampled from (engine.RowSampler); the rest are never drawn
+LOOP_CHECK = TOP_K  # the pieces a row is sampled from (sampling.draw_token); the rest are never drawn
 
 
-class LengthController(LogitsProcessor):
+class LengthController:
+    """The length rules for a batch of rows; ``__call__`` is the transformers logits-processor adapter,
+    ``steer_row`` the one-row step any engine calls."""
+
     def __init__(self, table: TokenTable, plans: list[Plan], prompt_len: int, tokenizer, *,
                  chinese: bool | list[bool] = True):
         """``plans`` holds one plan per batch row (best-of-N candidates share the same one); ``chinese`` is one
@@ -62,7 +65,12 @@ class LengthController(LogitsProcessor):
         return (s.finished and natural_end(s) and s.ended
                 and all(b.aim_lo <= s.count(b.unit) <= b.aim_hi for b in p.text_budgets))
 
+    def start(self, rows: int) -> None:
+        """One fresh state per row: for an engine that drives its rows itself (``steer_row``)."""
+        self.states = [DecodeState() for _ in range(rows)]
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        """The transformers adapter: decode each row's answer so far and steer its logits."""
         while len(self.states) < input_ids.shape[0]:
             self.states.append(DecodeState())
         for row in range(input_ids.shape[0]):
@@ -73,14 +81,21 @@ class LengthController(LogitsProcessor):
             if generated and generated[-1] in self.table.eos_ids:
                 state.finished = True
                 continue
-            state.update(self.tokenizer.decode(generated, skip_special_tokens=True))
-            if state.ended:
-                state.end_logprob = state.stop_logprob
-            state.stop_logprob = torch.log_softmax(scores[row].float(), -1)[self.table.ender_ids[:2]].max().item()
-            self.plan = self.plans[row]
-            self.base_ban, self.penalty = self._by_language[self.chinese[row]]
-            scores[row] = self._steer(state, scores[row])
+            scores[row] = self.steer_row(row, self.tokenizer.decode(generated, skip_special_tokens=True), scores[row])
         return scores
+
+    def steer_row(self, row: int, text: str, logits: torch.Tensor) -> torch.Tensor:
+        """One row's step, for any engine: ``text`` is the row's whole answer so far (special tokens left out),
+        ``logits`` its next-token logits, shape (vocab,), float. Returns the steered logits (a new tensor; banned
+        pieces are -inf). The row's state grows by what ``text`` adds since the last call."""
+        state = self.states[row]
+        state.update(text)
+        if state.ended:
+            state.end_logprob = state.stop_logprob
+        state.stop_logprob = torch.log_softmax(logits.float(), -1)[self.table.ender_ids[:2]].max().item()
+        self.plan = self.plans[row]
+        self.base_ban, self.penalty = self._by_language[self.chinese[row]]
+        return self._steer(state, logits)
 
     # --- one row ------------------------------------------------------------------------------------
     def _steer(self, s: DecodeState, logits: torch.Tensor) -> torch.Tensor:
@@ -323,17 +338,3 @@ def repeats_a_run(text: str, piece: str, span: int = LOOP_SPAN) -> bool:
 def natural_end(s: DecodeState) -> bool:
     """The model itself would have closed the text about where it closed (not cut, not pushed hard)."""
     return not s.cut and s.end_logprob >= NATURAL_END_LOGPROB
-
-
-class StopWhenPerfect(StoppingCriteria):
-    """Stop the whole batch of candidates once one of them cannot be beaten (saves most of a 50-字 greeting's time).
-
-    Only for batches of one request's candidates: every row is stopped together."""
-
-    def __init__(self, controller: LengthController):
-        self.controller = controller
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
-        c = self.controller
-        done = any(c.perfect(r) for r in range(len(c.states))) if c.states else False
-        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)

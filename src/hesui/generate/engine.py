@@ -18,18 +18,16 @@ from hesui.length import count_han
 from hesui.model import registry
 from hesui.model.chat import render_prompt
 
-from .control import LOOP_CHECK, LengthController, natural_end
+from .control import LengthController, natural_end
 from .plan import make_plan, max_new_tokens
 from .quant import quantize_int8
+from .sampling import draw_token, penalize
 from .seam import (MAX_REQUEST_CHARS, Answer, BestOfN, ChatMessage, ChatRequest, Generator, Job, OnText, Sample,
                    SamplingConfig, check_request, rank_key, visible_text)
 from .tokens import TokenTable, build_token_table
 
 __all__ = ["MAX_REQUEST_CHARS", "Answer", "ChatMessage", "ChatRequest", "Generator", "SamplingConfig", "Sample",
            "TransformersEngine", "check_request", "rank_key"]
-
-TOP_K = LOOP_CHECK  # rows are drawn from their likeliest pieces, the same ones the controller checks for loops
-
 
 class TransformersEngine:
     def __init__(self, model, tokenizer, *, name: str = "model"):
@@ -124,11 +122,7 @@ class RowPenalty(LogitsProcessor):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         for r, (penalty, pad) in enumerate(zip(self.penalties, self.pads)):
-            if penalty == 1.0:
-                continue
-            ids = input_ids[r, pad:]
-            got = scores[r].gather(0, ids)
-            scores[r].scatter_(0, ids, torch.where(got < 0, got * penalty, got / penalty))
+            penalize(scores[r], input_ids[r, pad:], penalty)
         return scores
 
 
@@ -148,27 +142,17 @@ class OnlyRows(LogitsProcessor):
 
 
 class RowSampler(LogitsProcessor):
-    """Draw each row's token from its top 50 after temperature and top-p, with the row's own random stream,
-    and hand generate() a one-hot row (generate() then runs greedy). Temperature 0 takes the best token."""
+    """Draw each row's token with ``draw_token`` (the row's own random stream) and hand generate() a one-hot row
+    (generate() then runs greedy)."""
 
     def __init__(self, temperatures: list[float], top_ps: list[float], seeds: list[int]):
         self.temperatures, self.top_ps = temperatures, top_ps
         self.generators = [torch.Generator().manual_seed(s) for s in seeds]  # CPU draws: the same on any device
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        values, ids = scores.float().topk(min(TOP_K, scores.shape[-1]), dim=-1)
-        temps = torch.tensor([t or 1.0 for t in self.temperatures], device=scores.device)[:, None]
-        probs = torch.softmax(values / temps, dim=-1)
-        top_p = torch.tensor(self.top_ps, device=scores.device)[:, None]
-        probs = torch.where(probs.cumsum(-1) - probs < top_p, probs, torch.zeros_like(probs))
-        probs[probs.sum(-1) == 0, 0] = 1.0  # a row with every token banned (or top_p 0) keeps its best
-        cdf = (probs / probs.sum(-1, keepdim=True)).cumsum(-1)
-        draws = torch.cat([torch.rand(1, generator=g) for g in self.generators]).to(scores.device)[:, None]
-        pick = torch.searchsorted(cdf, draws).clamp(max=cdf.shape[-1] - 1)
-        greedy = torch.tensor([t == 0 for t in self.temperatures], device=scores.device)[:, None]
-        pick = torch.where(greedy, torch.zeros_like(pick), pick)
         out = torch.full_like(scores, float("-inf"))
-        out.scatter_(-1, ids.gather(-1, pick), 0.0)
+        for r, (t, p, g) in enumerate(zip(self.temperatures, self.top_ps, self.generators)):
+            out[r, draw_token(scores[r], t, p, g)] = 0.0
         return out
 
 

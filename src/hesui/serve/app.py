@@ -146,15 +146,15 @@ def _errors(app: FastAPI) -> None:
         return openai_api.error(400, "invalid request", "invalid_value")
 
 
-def build_generators(model: str | None = None, adapter: str | None = None) -> dict[str, Generator]:
+def build_generators(model: str | None = None, adapter: str | None = None, *,
+                     engine: str = "auto") -> dict[str, Generator]:
     """``hesui``: the base with the adapter (``--adapter``, else models/hesui-lora when it exists) and the controller;
     ``hesui-base``: the plain base, no controller. Without an adapter both share one loaded model."""
-    from hesui.generate.engine import TransformersEngine
+    from hesui.generate.load import load_engine
     from hesui.generate.seam import BestOfN
-
     from hesui.model.registry import pick_adapter
 
     adapter = pick_adapter(model, adapter)  # the shipped adapter with the embedded base, wherever serve starts
-    base = TransformersEngine.load(model)
-    tuned = TransformersEngine.load(model, adapter) if adapter else base
+    base = load_engine(model, engine=engine)
+    tuned = load_engine(model, adapter, engine=engine) if adapter else base
     return {"hesui": BestOfN(tuned, "hesui"), "hesui-base": BestOfN(base, "hesui-base", control=False)}

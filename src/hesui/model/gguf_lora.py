@@ -1,0 +1,93 @@
+"""A PEFT LoRA adapter as a GGUF LoRA adapter, so llama.cpp applies it to a GGUF base at run time.
+
+The layout is llama.cpp's (its convert_lora_to_gguf.py): ``general.type = adapter``, ``adapter.type = lora``,
+``adapter.lora.alpha``, and per adapted weight ``<gguf name>.weight.lora_a`` (rank × in) and ``.lora_b``
+(out × rank); llama.cpp scales B·A by alpha / rank, as PEFT does. Tensor names are mapped with the ``gguf``
+package's ``TensorNameMap`` for the base's architecture. Converted files are cached by the adapter's sha256.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .registry import ModelError, cache_dir, check_adapter
+
+PEFT_PREFIX = "base_model.model."
+
+
+def adapter_sha256(adapter: str | Path) -> str:
+    """sha256 over the adapter's config and weights: the cache key of its GGUF form."""
+    path = check_adapter(str(adapter))
+    digest = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        f = path / name
+        if not f.is_file():
+            raise ModelError(f"no {name} in {path}: hesui reads PEFT adapters saved as safetensors")
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def gguf_architecture(gguf_path: str | Path) -> tuple[str, int]:
+    """(general.architecture, block count) of a GGUF model, read from its header."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(gguf_path))
+    arch = _field(reader, "general.architecture")
+    return arch, int(_field(reader, f"{arch}.block_count"))
+
+
+def _field(reader, key: str):
+    field = reader.get_field(key)
+    if field is None:
+        raise ModelError(f"{key} is missing from the GGUF header")
+    return field.contents()
+
+
+def gguf_lora_for(adapter: str | Path, base_gguf: str | Path) -> Path:
+    """The GGUF LoRA of ``adapter`` for the base model ``base_gguf``, converted once and kept in the cache."""
+    arch, blocks = gguf_architecture(base_gguf)
+    target = cache_dir() / "lora" / f"{adapter_sha256(adapter)[:24]}-{arch}.gguf"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".partial")
+        write_gguf_lora(adapter, tmp, arch, blocks)
+        tmp.replace(target)
+    return target
+
+
+def write_gguf_lora(adapter: str | Path, out: str | Path, arch: str, blocks: int) -> Path:
+    """Write ``adapter`` (a PEFT LoRA directory) as a GGUF LoRA for a base of architecture ``arch``.
+
+    Raises ModelError for what llama.cpp cannot apply (DoRA, per-module ranks, a module it has no name for)."""
+    import gguf
+    from safetensors.numpy import load_file
+
+    path = check_adapter(str(adapter))
+    config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+    unsupported = [k for k in ("use_dora", "use_rslora", "rank_pattern", "alpha_pattern") if config.get(k)]
+    if unsupported or config.get("peft_type", "LORA") != "LORA":
+        raise ModelError(f"the adapter {path} uses {', '.join(unsupported) or config.get('peft_type')}, which "
+                         "llama.cpp does not apply; run with --engine transformers")
+    arch_id = next((k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == arch), None)
+    if arch_id is None:
+        raise ModelError(f"the gguf package does not know the architecture {arch!r}")
+    names = gguf.get_tensor_name_map(arch_id, blocks)
+    weights = load_file(str(path / "adapter_model.safetensors"))
+    writer = gguf.GGUFWriter(str(out), arch)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(config["lora_alpha"]))
+    for key in sorted(k for k in weights if k.endswith(".lora_A.weight")):
+        module = key[len(PEFT_PREFIX):-len(".lora_A.weight")] if key.startswith(PEFT_PREFIX) else key[:-15]
+        name = names.get_name(module + ".weight", try_suffixes=(".weight",))
+        if name is None:
+            raise ModelError(f"llama.cpp has no tensor for the adapted module {module} ({arch})")
+        b_key = key.replace(".lora_A.", ".lora_B.")
+        writer.add_tensor(f"{name}.lora_a", weights[key].astype("float32"))
+        writer.add_tensor(f"{name}.lora_b", weights[b_key].astype("float32"))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return Path(out)
