@@ -6,18 +6,25 @@ import re
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万"
+_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
+_MULTIPLIERS = {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10_000, "亿": 100_000_000}
+# Larger than any length in any unit: a bigger number is read as this, so arithmetic on it stays finite
+# (a 400-digit number would overflow a float) and the caller still refuses it as out of range.
+CEILING = 10**12
 
-# One number: Arabic (optionally with a Chinese multiplier) or a run of Chinese numerals.
-NUMBER = rf"(?:\d+(?:\.\d+)?\s*[千万kK]?|[{CN_NUM_CHARS}]+)"
-_MIXED = re.compile(r"^(\d+(?:\.\d+)?)\s*([千万kK]?)$")
+# One number: Arabic (1,000 with thousands separators; optionally with a Chinese multiplier) or a run of
+# Chinese numerals.
+_ARABIC = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUMBER = rf"(?:{_ARABIC}\s*[千万亿kK]?|[{CN_NUM_CHARS}]+)"
+_MIXED = re.compile(rf"^({_ARABIC})\s*([千万亿kK]?)$")
 
 
 def _chinese_to_int(s: str) -> int:
     """Positional Chinese numerals, with the spoken short forms (二百五 = 250, 一千二 = 1200).
 
-    >>> [_chinese_to_int(x) for x in ["五十", "两百", "一百五十", "二百五", "十五", "一百零五", "三万五"]]
-    [50, 200, 150, 250, 15, 105, 35000]
+    >>> [_chinese_to_int(x) for x in ["五十", "两百", "一百五十", "二百五", "十五", "一百零五", "三万五", "万", "一亿"]]
+    [50, 200, 150, 250, 15, 105, 35000, 10000, 100000000]
     """
     total, section, digit, last_unit, zero_after_unit = 0, 0, None, 1, False
     for ch in s:
@@ -28,9 +35,11 @@ def _chinese_to_int(s: str) -> int:
         elif ch in _UNITS:
             section += (1 if digit is None else digit) * _UNITS[ch]
             digit, last_unit, zero_after_unit = None, _UNITS[ch], False
-        elif ch == "万":
-            total += (section + (digit or 0)) * 10000
-            section, digit, last_unit, zero_after_unit = 0, None, 10000, False
+        elif ch in _BIG_UNITS:
+            # A bare 万 is one 万, as a bare 百 is one 百 (万多字 → 10000多).
+            head = 1 if digit is None and section == 0 and total == 0 else section + (digit or 0)
+            total = (total + head) * _BIG_UNITS[ch] if ch == "亿" else total + head * _BIG_UNITS[ch]
+            section, digit, last_unit, zero_after_unit = 0, None, _BIG_UNITS[ch], False
     if digit:
         # A trailing digit right after a unit is one place lower: 二百五 → 250, 三万五 → 35000.
         short_form = last_unit >= 100 and not zero_after_unit
@@ -39,17 +48,21 @@ def _chinese_to_int(s: str) -> int:
 
 
 def parse_number(s: str) -> int:
-    """Any written number → int.
+    """Any written number → int, at most ``CEILING``.
 
-    >>> [parse_number(x) for x in ["50", "1千", "2万", "1.5千", "二百五", "两百", "百"]]
-    [50, 1000, 20000, 1500, 250, 200, 100]
+    >>> [parse_number(x) for x in ["50", "1,000", "1千", "2万", "1.5千", "二百五", "两百", "百", "万", "9" * 400]]
+    [50, 1000, 1000, 20000, 1500, 250, 200, 100, 10000, 1000000000000]
     """
     s = s.strip()
     m = _MIXED.match(s)
     if m:
-        value = float(m.group(1)) * {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10000}[m.group(2)]
-        return round(value)
-    return _chinese_to_int(s)
+        digits = m.group(1).replace(",", "")
+        if len(digits.split(".")[0]) > len(str(CEILING)):
+            return CEILING
+        value = round(float(digits) * _MULTIPLIERS[m.group(2)])
+    else:
+        value = _chinese_to_int(s)
+    return min(value, CEILING)
 
 
 _CN = "零一二三四五六七八九"

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
-
 import re
+from functools import lru_cache
 
 from .count import (count, count_chars, count_han, count_marks, longest_mark_run, paragraphs, sentences,
                     verse_lines)
@@ -16,8 +16,10 @@ _CLOSERS = "”’）》」』】\"')"
 _CLAUSE_BREAK = re.compile("[，。！？；、,.!?;\n]")
 
 
+@lru_cache(maxsize=256)
 def ill_formed(text: str) -> str | None:
-    """Why ``text`` is filler rather than real text (LENGTH_RULES.md §3), or None when it is well-formed.
+    """Why ``text`` is filler rather than real text (LENGTH_RULES.md §3), or None when it is well-formed (cached:
+    strict asks it again for every set of constraints an answer is scored against).
 
     >>> ill_formed("新年好！愿你健康快乐，阖家幸福。") is None
     True

@@ -9,9 +9,10 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .numerals import CN_NUM_CHARS, NUMBER, parse_number
-from .words import SPEECH, ignored_numbers, mask_set_words, normalize, rewrite_verb
+from .words import SPEECH, Taken, ignored_numbers, mask_set_words, normalize, rewrite_verb
 
 MAX_LENGTH = 5000  # 字; a longer request is out of scope for a greeting model
+MAX_CONSTRAINTS = 8  # a real request states 1–3 ("三段，每段不超过50字"); each one is counted and scored per answer
 
 
 class LengthSpecError(ValueError):
@@ -93,9 +94,10 @@ _RANGE = re.compile(
 )
 # Two neighbouring numerals: 两三段 (2–3), 七八十字 (70–80), 两三百字 (200–300), 三五句 (3–5), 十一二个字 (11–12).
 _APPROX = re.compile(rf"{_NUM}(?P<head>{_DIGIT}?十)?(?P<a>{_DIGIT})(?P<b>{_DIGIT})(?P<mult>[十百千]?)\s*{_UNIT}\s*(?:左右|上下)?")
-# Fuzzy: 五十来字 (50–65), 一百多字 (101–199), 十几个字 (11–19), 二十几 (21–29), 几十字 (20–90), 几百字 (200–900).
+# Fuzzy: 五十来字 (50–65), 一百多字 / 一百余字 (101–199), 十几个字 (11–19), 二十几 (21–29), 几十字 (20–90),
+# 几百字 (200–900).
 _FUZZY = re.compile(
-    rf"{_NUM}(?:(?P<n>{NUMBER})\s*(?P<fz>来|多)|(?P<tens>{_DIGIT}?十)几|几(?P<place>十|百|千))\s*{_UNIT}\s*(?:左右|上下)?"
+    rf"{_NUM}(?:(?P<n>{NUMBER})\s*(?P<fz>来|多|余)|(?P<tens>{_DIGIT}?十)几|几(?P<place>十|百|千|万|亿))\s*{_UNIT}\s*(?:左右|上下)?"
 )
 _SINGLE = re.compile(rf"{_PREFIX}\s*{_NUM}(?P<n>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}")
 _PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各|都|均)?\s*(?P<body>.{{0,6}}?{NUMBER}\s*(?:个)?(?:汉字|字)(?:以内|之内|以下|以上|左右|上下|内)?)")
@@ -114,7 +116,7 @@ _DURATION = re.compile(
 )
 SPEECH_RATE = (200, 250)  # 字 a minute, slow and brisk speech
 
-_COUPLET = re.compile(rf"(?:(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)(?!欢)")  # not 新春联欢会
+_COUPLET = re.compile(rf"(?:(?<![\d{CN_NUM_CHARS}])(?P<n>{NUMBER})\s*(?:言|个?字)\s*的?\s*)?(?P<what>春联|对联)(?!欢)")  # not 新春联欢会
 _COUPLET_PER_LINE = re.compile(rf"(?:上下联|上联和下联|上联下联|上下两联|每边)\s*各?\s*(?:为|是)?\s*(?P<n>{NUMBER})\s*(?:个)?(?:汉?字|言)")
 _VERSE = re.compile(r"(?:(?P<n>五|七|5|7)\s*言\s*的?\s*)?(?P<what>绝句|律诗|藏头诗)|(?P<n2>五|七)(?P<short>绝|律)(?![对师])")
 _VERSE_YAN = re.compile(r"(?P<n>五|七|5|7)\s*言|每[句行]话?\s*各?\s*(?P<n3>五|七|5|7)\s*个?字")
@@ -183,21 +185,31 @@ def _approx(m: re.Match) -> Constraint | None:
 
 
 def _fuzzy(m: re.Match) -> Constraint:
-    """N来 → [N, 1.3N]; N多 → [N+1, N+10^k−1] (10^k the place of N's last non-zero digit); 十几, 几十…"""
+    """N来 → [N, 1.3N]; N多 / N余 → [N+1, N+10^k−1] (10^k the place of N's last non-zero digit); 十几, 几十…"""
     unit = _UNIT_OF[m["unit"]]
     if m["n"]:
         n = parse_number(m["n"])
+        if n < 1:  # "0多字": no place to be more than (and no length)
+            raise LengthSpecError(f"“{m.group(0).strip()}”不是一个长度：数字须至少为 1")
         if m["fz"] == "来":
             return Constraint("range", unit, n, math.floor(1.3 * n), None)
-        place = 1
-        while n % (place * 10) == 0:
-            place *= 10
+        place = _last_place(n)
         return Constraint("range", unit, n + 1, n + place - 1 if place > 1 else n + 9, None)
     if m["tens"]:
         base = parse_number(m["tens"])
         return Constraint("range", unit, base + 1, base + 9, None)
     place = parse_number(m["place"])
     return Constraint("range", unit, 2 * place, 9 * place, None)
+
+
+def _last_place(n: int) -> int:
+    """10^k, the place of the last non-zero digit of n ≥ 1: 1500 → 100, 7 → 1.
+
+    >>> [_last_place(n) for n in (7, 10, 1500, 10000)]
+    [1, 10, 100, 10000]
+    """
+    digits = str(n)
+    return 10 ** (len(digits) - len(digits.rstrip("0")))
 
 
 def _per_piece(m: re.Match, poem: bool = False) -> Constraint | None:
@@ -244,53 +256,59 @@ def _duration(m: re.Match) -> Constraint | None:
     return Constraint("range", "char", lo, hi, None)
 
 
-def _poem(text: str, taken: list[tuple[int, int]]) -> list[tuple[tuple[int, int], Constraint]]:
+def _poem(text: str, taken: Taken) -> list[tuple[tuple[int, int], Constraint]]:
     """Couplet, verse and 三行情书 constraints with the span each was read from."""
-    found: list[tuple[tuple[int, int], Constraint]] = []
     verse = _VERSE.search(text)
-    for m in _COUPLET.finditer(text):
-        if verse or _is_topic(text, m):
-            continue
-        per_line = _COUPLET_PER_LINE.search(text)
-        n = parse_number(per_line["n"]) if per_line else parse_number(m["n"]) if m["n"] else 7
-        taken += [x.span() for x in (m, per_line) if x is not None]
-        found += [(m.span(), Constraint("couplet", "line", 2, 2, 2)),
-                  ((per_line or m).span(), Constraint("couplet", "han", n, n, n, per="line"))]
-        break  # one couplet per request
+    found = [] if verse else _couplet(text, taken)
     if verse:
         m = verse
         n_lines = 8 if (m["what"] or m["short"]) in ("律诗", "律") else 4  # 藏头诗 is a 绝句 unless stated
-        taken.append(m.span())
+        taken.add(m.span())
         found.append((m.span(), Constraint("verse", "line", n_lines, n_lines, n_lines)))
         yan = m if (m["n"] or m["n2"]) else _VERSE_YAN.search(text)
         if yan:
             n = parse_number(yan["n"] or yan["n2"]) if yan is m else parse_number(yan["n"] or yan["n3"])
-            taken.append(yan.span())
+            taken.add(yan.span())
             found.append((yan.span(), Constraint("verse", "han", n, n, n, per="line")))
         else:  # a 绝句 with no 言 given: either form is right
             found.append((m.span(), Constraint("verse", "han", 5, 7, None, per="line")))
     elif not found and (m := _VERSE_YAN.search(text)) and m["n"]:  # "一首七言诗": the line length alone
         n = parse_number(m["n"])
-        taken.append(m.span())
+        taken.add(m.span())
         found.append((m.span(), Constraint("verse", "han", n, n, n, per="line")))
     if (m := _LOVE_LETTER.search(text)) and not found:
-        taken.append(m.span())
+        taken.add(m.span())
         found.append((m.span(), Constraint("exact", "line", 3, 3, 3)))
     return found
 
 
-def _is_topic(text: str, m: re.Match) -> bool:
-    """春联 as the subject of another text ("作文《贴春联》", "写爷爷贴春联的200字短文"), not a couplet to write."""
+def _couplet(text: str, taken: Taken) -> list[tuple[tuple[int, int], Constraint]]:
+    """The couplet asked for (one per request): the first 春联 / 对联 that is not the topic of another text."""
+    per_line, other_text = _COUPLET_PER_LINE.search(text), None
+    for m in _COUPLET.finditer(text):
+        if other_text is None:  # searched once, not once per 春联: a request may name hundreds
+            other_text = _OTHER_TEXT.search(text) is not None
+        if _is_topic(text, m, shaped=per_line is not None, other_text=other_text):
+            continue
+        n = parse_number(per_line["n"]) if per_line else parse_number(m["n"]) if m["n"] else 7
+        for x in (m, per_line):
+            if x is not None:
+                taken.add(x.span())
+        return [(m.span(), Constraint("couplet", "line", 2, 2, 2)),
+                ((per_line or m).span(), Constraint("couplet", "han", n, n, n, per="line"))]
+    return []
+
+
+_OTHER_TEXT = re.compile(r"(?<!\d)\d{2,}\s*个?字|[十百千]\s*个?字|句话|作文|短文|散文|文章|朋友圈|文案|短信|祝福语|口播|分钟|秒")
+
+
+def _is_topic(text: str, m: re.Match, *, shaped: bool, other_text: bool) -> bool:
+    """春联 as the subject of another text ("作文《贴春联》", "写爷爷贴春联的200字短文"), not a couplet to write;
+    ``shaped``: the request gives the lines' length; ``other_text``: it names another kind of text."""
     if text.rfind("《", 0, m.start()) > text.rfind("》", 0, m.start()):
         return True  # inside a title
-    shaped = m["n"] or "副" in text[max(0, m.start() - 3):m.start()] or _COUPLET_PER_LINE.search(text)
-    other_text = (r"\d{2,}\s*个?字|[十百千]\s*个?字|句话|作文|短文|散文|文章|朋友圈|文案|短信|祝福语|口播|"
-                  r"分钟|秒")
-    return not shaped and bool(re.search(other_text, text))
-
-
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(span[0] < b and a < span[1] for a, b in taken)
+    shaped = shaped or bool(m["n"]) or "副" in text[max(0, m.start() - 3):m.start()]
+    return not shaped and other_text
 
 
 Found = tuple[tuple[int, int], Constraint]
@@ -304,24 +322,25 @@ def _spoken_length(text: str, m: re.Match) -> bool:
     return not after.strip() or after.startswith("的") or bool(SPEECH.search(after))
 
 
-def _phrases(text: str, taken: list[tuple[int, int]], counted: set[int],
+def _phrases(text: str, taken: Taken, counted: set[int],
              poem: bool) -> tuple[list[Found], list[tuple[tuple[int, int], str]]]:
     """Every length phrase outside ``taken``, longest kinds first, and the durations left unread."""
     found: list[Found] = []
     unread: list[tuple[tuple[int, int], str]] = []
     builders = ((_PER, lambda m: _per_piece(m, poem)), (_DURATION, _duration), (_RANGE, _range),
                 (_APPROX, _approx), (_FUZZY, _fuzzy), (_SINGLE, lambda m: _single(m, m.end("unit") - 1 in counted)))
+    speech = SPEECH.search(text) is not None  # once, not once per duration
     for pattern, build in builders:
         for m in pattern.finditer(text):
-            if _overlaps(m.span(), taken):
+            if taken.overlaps(m.span()):
                 continue
-            if pattern is _DURATION and not (SPEECH.search(text) and _spoken_length(text, m)):
+            if pattern is _DURATION and not (speech and _spoken_length(text, m)):
                 unread.append((m.span(), "a duration, but not of the text to be spoken"))
-                taken.append(m.span())
+                taken.add(m.span())
                 continue
             if (c := build(m)) is None:
                 continue
-            taken.append(m.span())
+            taken.add(m.span())
             if c.unit == "line" and poem:
                 continue  # "四行" restating a poem's shape
             found.append((m.span(), c, pattern is _DURATION))
@@ -357,13 +376,16 @@ def parse(text: str) -> Spec:
     (['about'], [('20个字', "the source text's length, not the answer's")])
     """
     norm = normalize(text)
-    masked, taken, ignored = mask_set_words(norm.text)
+    masked, ignored = mask_set_words(norm.text)
+    taken = Taken(len(masked))
     poem = _poem(masked, taken)
     found, unread = _phrases(masked, taken, norm.counted, bool(poem))
     ignored += unread
     found.sort(key=lambda f: f[0][0])
     found = poem + _rewritten(masked, _drop_measure_word_paragraph(found), ignored)
-    ignored += ignored_numbers(masked, taken + [span for span, _ in ignored])
+    for span, _ in ignored:
+        taken.add(span)
+    ignored += ignored_numbers(masked, taken)
     ignored.sort(key=lambda x: x[0][0])
     constraints = [c for _, c in found]
     check(constraints)
@@ -387,12 +409,17 @@ def _drop_measure_word_paragraph(found: list[Found]) -> list[Found]:
 
 
 def check(constraints: list[Constraint]) -> None:
-    """Raise LengthSpecError for an impossible bound or two that contradict each other."""
+    """Raise LengthSpecError for an impossible bound, two that contradict each other, or too many."""
+    if len(constraints) > MAX_CONSTRAINTS:
+        raise LengthSpecError(f"长度要求太多：读到 {len(constraints)} 条，一次最多 {MAX_CONSTRAINTS} 条")
     for c in constraints:
         if c.hi is not None and c.hi < 1:
             raise LengthSpecError(f"长度要求不可能满足：上限是 {c.hi}{_unit_word(c.unit)}")
-        if c.unit in ("char", "han") and max(c.lo or 0, c.hi or 0) > MAX_LENGTH:
-            raise LengthSpecError(f"长度要求超出范围：最多支持 {MAX_LENGTH} 字")
+        if c.target is not None and c.target < 1:  # "至少0字": nothing to aim at (and nothing to score against)
+            raise LengthSpecError(f"长度要求须至少为 1{_unit_word(c.unit)}，读到的是 {c.target}")
+        # Every sentence, paragraph or line holds at least one 字, so no count of them can pass MAX_LENGTH either.
+        if max(c.lo or 0, c.hi or 0) > MAX_LENGTH:
+            raise LengthSpecError(f"长度要求超出范围：读到 {_range_words(c)}，最多支持 {MAX_LENGTH} 字")
     merged: dict[tuple[str, str | None], tuple[int, float]] = {}
     for c in constraints:
         lo0, hi0 = merged.get((c.unit, c.per), (0, math.inf))
@@ -406,6 +433,14 @@ def check(constraints: list[Constraint]) -> None:
         raise LengthSpecError(f"长度要求互相矛盾：至少 {han_lo} 个汉字，但总字数至多 {char_hi:g}")
     if han_hi < 0.5 * char_lo:  # "用四个字写80字左右": 4 Han cannot make 72 字 of real text
         raise LengthSpecError(f"长度要求互相矛盾：只有 {han_hi:g} 个汉字，但总字数至少 {char_lo}")
+
+
+def _range_words(c: Constraint) -> str:
+    """A constraint's bounds in words: "10001–19999句", "至少 6000字"."""
+    unit = _unit_word(c.unit)
+    if c.lo is not None and c.hi is not None:
+        return f"{c.lo}{unit}" if c.lo == c.hi else f"{c.lo}–{c.hi}{unit}"
+    return f"至少 {c.lo}{unit}" if c.lo is not None else f"至多 {c.hi}{unit}"
 
 
 def _unit_word(unit: str) -> str:
