@@ -91,3 +91,24 @@ def tiny_generators(tiny_engine) -> dict:
     from hesui.generate.seam import BestOfN
 
     return {"hesui": BestOfN(tiny_engine, "hesui"), "hesui-base": BestOfN(tiny_engine, "hesui-base", control=False)}
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory, tiny_model, tiny_tokenizer) -> Path:
+    """The tiny model as a GGUF file (f32), written by hesui.model.gguf_write: llama.cpp runs it."""
+    from hesui.model.gguf_write import write_gguf
+
+    return write_gguf(tiny_model, tiny_tokenizer, tmp_path_factory.mktemp("tiny-gguf") / "tiny.gguf", name="tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_engine(tiny_gguf):
+    from hesui.generate.llamacpp import LlamaCppEngine
+
+    return LlamaCppEngine(tiny_gguf, name="tiny-random.gguf")
+
+
+@pytest.fixture(params=["transformers", "llama.cpp"])
+def either_engine(request):
+    """The tiny model on each engine: the length rules must hold on both."""
+    return request.getfixturevalue("tiny_engine" if request.param == "transformers" else "tiny_llama_engine")

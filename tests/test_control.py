@@ -31,48 +31,48 @@ REQUESTS = [
 
 @pytest.mark.parametrize("request_text,what", REQUESTS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_random_model_meets_every_bound(tiny_engine, request_text, what, seed):
+def test_random_model_meets_every_bound(either_engine, request_text, what, seed):
     spec = parse(request_text)
-    answer = tiny_engine.write(request_text, SamplingConfig(seed=seed, n_candidates=2, max_attempts=2))
+    answer = either_engine.write(request_text, SamplingConfig(seed=seed, n_candidates=2, max_attempts=2))
     got = {c.unit: measured(answer.text, c) for c in spec.constraints}
     assert strict(answer.text, spec.constraints), f"{what}: counted {got} for {spec.to_dict()}"
     assert answer.ok is True
 
 
-def test_answer_never_ends_mid_sentence(tiny_engine):
-    answer = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=3, n_candidates=1, max_attempts=1))
+def test_answer_never_ends_mid_sentence(either_engine):
+    answer = either_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=3, n_candidates=1, max_attempts=1))
     assert answer.text.rstrip("”’）》」")[-1] in "。！？"
     assert 45 <= count(answer.text) <= 50  # eos_from = ceil(0.9 × 50); never past 50
 
 
-def test_couplet_is_two_lines_and_a_heng_pi(tiny_engine):
-    answer = tiny_engine.write("写一副七言春联", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
+def test_couplet_is_two_lines_and_a_heng_pi(either_engine):
+    answer = either_engine.write("写一副七言春联", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
     rows = answer.text.split("\n")
     assert [count(r, "han") for r in rows] == [7, 7, 4]
     assert verse_lines(answer.text, couplet=True) == rows[:2]
 
 
-def test_verse_lines_end_in_comma_then_full_stop(tiny_engine):
-    answer = tiny_engine.write("写一首五言绝句", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
+def test_verse_lines_end_in_comma_then_full_stop(either_engine):
+    answer = either_engine.write("写一首五言绝句", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
     rows = answer.text.split("\n")
     assert [r[-1] for r in rows] == ["，", "。", "，", "。"]
     assert [count(r, "han") for r in rows] == [5, 5, 5, 5]
 
 
-def test_no_control_is_the_plain_model(tiny_engine):
-    answer = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, control=False))
+def test_no_control_is_the_plain_model(either_engine):
+    answer = either_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, control=False))
     assert answer.attempts == 1
     assert answer.ok == strict(answer.text, parse("写一条50字以内的拜年短信").constraints)
 
 
-def test_chinese_request_gets_no_foreign_script(tiny_engine):
-    answer = tiny_engine.write("写100字左右的贺词", SamplingConfig(seed=5, n_candidates=1, max_attempts=1))
+def test_chinese_request_gets_no_foreign_script(either_engine):
+    answer = either_engine.write("写100字左右的贺词", SamplingConfig(seed=5, n_candidates=1, max_attempts=1))
     assert not any("\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in answer.text)
     assert not any(ch in "*#`" for ch in answer.text)
 
 
-def test_to_dict_has_the_documented_fields(tiny_engine):
-    d = tiny_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, n_candidates=1)).to_dict()
+def test_to_dict_has_the_documented_fields(either_engine):
+    d = either_engine.write("写一条50字以内的拜年短信", SamplingConfig(seed=0, n_candidates=1)).to_dict()
     assert set(d) == {"text", "count", "constraints", "ok", "copy_faults", "attempts", "seconds", "tokens"}
     assert set(d["count"]) == {"char", "han", "sentence", "paragraph"}
     assert d["count"]["char"] == count(d["text"])
@@ -92,11 +92,11 @@ def test_repeated_runs_are_caught_wherever_they_close(text, piece, repeats):
     assert repeats_a_run(text, piece) is repeats
 
 
-def test_random_model_writes_no_repeated_run(tiny_engine):
+def test_random_model_writes_no_repeated_run(either_engine):
     from hesui.evaluate.metrics import has_loop
 
     for seed in range(3):
-        answer = tiny_engine.write("写一篇200字的短文", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
+        answer = either_engine.write("写一篇200字的短文", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
         assert not has_loop(answer.text, span=6, times=2), answer.text
 
 

@@ -33,8 +33,8 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize("request_text,kind", REQUESTS, ids=[r[1] for r in REQUESTS])
-def test_every_ok_answer_is_well_formed(tiny_engine, request_text, kind):
-    answer = tiny_engine.write(request_text, SamplingConfig(seed=0, n_candidates=2, max_attempts=1))
+def test_every_ok_answer_is_well_formed(either_engine, request_text, kind):
+    answer = either_engine.write(request_text, SamplingConfig(seed=0, n_candidates=2, max_attempts=1))
     assert answer.ok == strict(answer.text, parse(request_text).constraints)
     if answer.ok:
         assert well_formed(answer.text), f"{kind}: {ill_formed(answer.text)}: {answer.text!r}"
@@ -42,15 +42,15 @@ def test_every_ok_answer_is_well_formed(tiny_engine, request_text, kind):
 
 
 @pytest.mark.parametrize("seed", range(2))
-def test_a_cut_word_is_never_closed_with_an_ellipsis(tiny_engine, seed):
-    answer = tiny_engine.write("写一条30字以内的拜年短信", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
+def test_a_cut_word_is_never_closed_with_an_ellipsis(either_engine, seed):
+    answer = either_engine.write("写一条30字以内的拜年短信", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
     assert not answer.text.rstrip("”’）》」").endswith("…"), answer.text
 
 
-def test_per_sentence_budget_is_steered(tiny_engine):
+def test_per_sentence_budget_is_steered(either_engine):
     from hesui.length import count, sentences
 
-    answer = tiny_engine.write("写三句话，每句话不超过10个字", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
+    answer = either_engine.write("写三句话，每句话不超过10个字", SamplingConfig(seed=0, n_candidates=1, max_attempts=1))
     assert all(count(x) <= 10 for x in sentences(answer.text)), answer.text
 
 

@@ -7,9 +7,9 @@ from hesui.generate.seam import BestOfN, ChatMessage, ChatRequest, SamplingConfi
 from hesui.serve.testing import ScriptedEngine
 
 
-@pytest.fixture(scope="module")
-def gen(tiny_engine):
-    return BestOfN(tiny_engine, "tiny")
+@pytest.fixture
+def gen(either_engine):
+    return BestOfN(either_engine, "tiny")
 
 
 def _req(text, seed, **kw):

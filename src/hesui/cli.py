@@ -383,24 +383,39 @@ def _config_help() -> list[str]:
 
 def cmd_export(args) -> int:
     from hesui.model.registry import ModelError
-    from hesui.train.export import ExportError, export_merged
+    from hesui.train.export import ExportError, export_gguf, export_gguf_lora, export_merged
 
     try:
-        out = export_merged(args.adapter, args.out, base=args.model, force=args.force)
+        if args.gguf:
+            out = export_gguf(args.adapter, args.gguf, base=args.model, quant=args.quant, force=args.force)
+            print(f"wrote {out}, its model card {out.with_suffix('.md')} and an Ollama Modelfile "
+                  f"(run it with hesui write --model {out})")
+        elif args.gguf_lora:
+            out = export_gguf_lora(args.adapter, args.gguf_lora, base=args.model, force=args.force)
+            print(f"wrote the adapter as a GGUF LoRA to {out} (llama.cpp --lora, Ollama ADAPTER)")
+        else:
+            out = export_merged(args.adapter, args.out, base=args.model, force=args.force)
+            print(f"wrote the merged model to {out} (load it with --model {out})")
     except (ExportError, ModelError) as e:
         raise UserError(str(e)) from None
-    print(f"wrote the merged model to {out} (load it with --model {out})")
     return 0
 
 
 def add_export(sub) -> None:
-    p = sub.add_parser("export", help="merge a LoRA adapter into its base: a plain Hugging Face model directory",
-                       description="Merge ADAPTER into the base model and save config.json, safetensors and the "
-                                   "tokenizer to OUT, loadable by transformers, vLLM and llama.cpp's converter.")
+    p = sub.add_parser("export", help="merge a LoRA adapter into its base: a Hugging Face directory or one GGUF",
+                       description="Merge ADAPTER into the base model and write it as a Hugging Face directory "
+                                   "(--out: transformers, vLLM) or as one GGUF file (--gguf: llama.cpp, Ollama, "
+                                   "LM Studio), or write the adapter alone as a GGUF LoRA (--gguf-lora).")
     p.add_argument("--adapter", required=True, help="a PEFT adapter directory (e.g. models/hesui-lora)")
-    p.add_argument("--out", required=True, help="output directory")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--out", help="output directory for the merged Hugging Face model")
+    what.add_argument("--gguf", metavar="FILE.gguf", help="the merged model as one GGUF file, with FILE.md (model "
+                                                          "card) and a Modelfile beside it")
+    what.add_argument("--gguf-lora", metavar="FILE.gguf", help="the adapter alone as a GGUF LoRA for a GGUF base")
+    p.add_argument("--quant", default="q4_k_m", choices=("q4_k_m", "q8_0", "f16"),
+                   help="the GGUF's type, written by llama.cpp's quantizer (default q4_k_m, as the embedded base)")
     p.add_argument("--model", help="the base the adapter was trained on (default: the embedded base)")
-    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--force", action="store_true", help="replace the output if it exists")
     p.set_defaults(func=cmd_export)
 
 

@@ -22,14 +22,14 @@ from .control import LengthController, natural_end
 from .plan import make_plan, max_new_tokens
 from .quant import quantize_int8
 from .sampling import draw_token, penalize
-from .seam import (MAX_REQUEST_CHARS, Answer, BestOfN, ChatMessage, ChatRequest, Generator, Job, OnText, Sample,
+from .seam import (MAX_REQUEST_CHARS, Answer, ChatMessage, ChatRequest, Generator, Job, OnText, RequestCalls, Sample,
                    SamplingConfig, check_request, rank_key, visible_text)
 from .tokens import TokenTable, build_token_table
 
 __all__ = ["MAX_REQUEST_CHARS", "Answer", "ChatMessage", "ChatRequest", "Generator", "SamplingConfig", "Sample",
            "TransformersEngine", "check_request", "rank_key"]
 
-class TransformersEngine:
+class TransformersEngine(RequestCalls):
     def __init__(self, model, tokenizer, *, name: str = "model"):
         self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
         self.tokenizer.padding_side = "left"
@@ -63,13 +63,6 @@ class TransformersEngine:
                                                         for f in dataclasses.fields(table)
                                                         if isinstance(getattr(table, f.name), torch.Tensor)})
         return self._table
-
-    # --- the old request-level calls, kept for callers that hold an engine ------------------------------
-    def write(self, request: str, config: SamplingConfig | None = None) -> Answer:
-        return self.write_many([request], config)[0]
-
-    def write_many(self, requests: list[str], config: SamplingConfig | None = None) -> list[Answer]:
-        return BestOfN(self).write_many(requests, config)
 
     # --- sampling -------------------------------------------------------------------------------------
     def sample(self, jobs: Sequence[Job], *, on_text: OnText | None = None,

@@ -27,10 +27,11 @@ from hesui.model.registry import ModelError
 from .control import LengthController, natural_end
 from .plan import make_plan, max_new_tokens
 from .sampling import NgramBlocker, draw_token, penalize
-from .seam import Job, OnText, Sample, visible_text
+from .seam import Job, OnText, RequestCalls, Sample, visible_text
 from .tokens import TokenTable, cached_table, table_from_pieces
 
 MAX_ROWS = 64  # sequences in one context; a larger batch of jobs runs in slices of this many
+SMALL_MODEL_PARAMS = 10_000_000  # below this (the tests' tiny models) one thread decodes faster than several
 CTX_STEP = 4096  # the KV cache grows in steps of this many cells, and is kept for later calls
 
 
@@ -83,7 +84,7 @@ class _Row:
         return self.raw.decode("utf-8", errors="replace")
 
 
-class LlamaCppEngine:
+class LlamaCppEngine(RequestCalls):
     """``Engine.sample`` on a GGUF model through llama.cpp, optionally with a GGUF LoRA adapter."""
 
     def __init__(self, path: str | Path, *, name: str | None = None, lora: str | Path | None = None,
@@ -99,7 +100,9 @@ class LlamaCppEngine:
         self.path, self.name = Path(path), name or Path(path).name
         self.vocab = L.llama_model_get_vocab(self.model)
         self.n_vocab = L.llama_vocab_n_tokens(self.vocab)
-        self.threads = threads or cpu_threads()
+        # A model this small is done before a second thread would have started: one thread, no waiting on another.
+        small = L.llama_model_n_params(self.model) < SMALL_MODEL_PARAMS
+        self.threads = threads or (1 if small else cpu_threads())
         self.lora = None
         if lora:
             self.lora = L.llama_adapter_lora_init(self.model, str(lora).encode())

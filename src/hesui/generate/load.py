@@ -2,7 +2,7 @@
 benchmarks.
 
 ``engine="auto"`` is llama.cpp on a CPU (the GGUF as it is: no conversion) and transformers on a CUDA GPU or for a
-Hugging Face directory. A PEFT adapter runs on llama.cpp as a GGUF LoRA converted once (``hesui.model.gguf_lora``).
+Hugging Face directory. A PEFT adapter runs on llama.cpp merged into the GGUF once (``hesui.model.gguf_merge``, cached by its sha256).
 """
 from __future__ import annotations
 
@@ -60,13 +60,14 @@ def load_engine(model: str | None = None, adapter: str | None = None, *, engine:
 
         loaded = TransformersEngine.load(model, adapter)
     else:
-        from hesui.model.gguf_lora import gguf_lora_for
+        from hesui.model.gguf_merge import merged_gguf_for
 
         from .llamacpp import LlamaCppEngine
 
         path = source.directory / source.gguf_file
-        lora = gguf_lora_for(registry.check_adapter(adapter), path) if adapter else None
-        loaded = LlamaCppEngine(path, name=name, lora=lora)
+        if adapter:  # merged once: a LoRA applied at run time made each step several times slower
+            path = merged_gguf_for(registry.check_adapter(adapter), path)
+        loaded = LlamaCppEngine(path, name=name)
     loaded.engine_name = chosen
     return loaded
 

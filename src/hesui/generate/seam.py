@@ -137,6 +137,16 @@ class Sample:
 OnText = Callable[[int, str], None]  # (row, the row's whole text so far)
 
 
+class RequestCalls:
+    """``write`` and ``write_many`` on an engine itself, for callers that hold an engine: best-of-N above it."""
+
+    def write(self, request: str, config: SamplingConfig | None = None) -> "Answer":
+        return self.write_many([request], config)[0]
+
+    def write_many(self, requests: list[str], config: SamplingConfig | None = None) -> list["Answer"]:
+        return BestOfN(self).write_many(requests, config)
+
+
 class Engine(Protocol):
     name: str
 
