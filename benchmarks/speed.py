@@ -1,126 +1,127 @@
-"""Decode speed, time to first token, and the time to write a 50-字 greeting, on the default model.
+"""Decode speed of the engines on the embedded model, interleaved in one run, and the time to a 50-字 greeting.
 
-    python benchmarks/speed.py [--runs 5]
-    python benchmarks/speed.py --adapter models/hesui-lora [--runs 5]
+    python benchmarks/speed.py [--runs 3] [--skip-transformers]
 
-Medians over --runs repetitions (the machine is shared and noisy). Compares plain bf16 weights with the int8
-weight-only layers hesui decodes with (hesui/generate/quant.py). Writes benchmarks/results/speed.json.
-With --adapter it compares the base with base + that adapter instead (merged before int8, so decoding should
-cost the same), the two measured in turn within each run, and writes benchmarks/results/speed_adapter.json.
+Per run, in turn on the same prompt (a 300-字 essay request, so nothing stops before the token count):
+- ``llama.cpp plain``: llama-cpp-python's own loop (``Llama.eval`` / ``Llama.sample``, greedy), no hesui;
+- ``hesui llama.cpp``: hesui's llama.cpp engine, one row, under the length controller;
+- ``hesui transformers``: hesui's transformers engine, one row, under the controller (bf16 where the CPU has bf16
+  instructions, else float32);
+then a 50-字 best-of-4 greeting with the default (tuned) model on each engine, and ``hesui write`` from the shell.
+Decode tokens/s leaves the prefill out (timed separately with one new token); medians over --runs.
+Writes benchmarks/results/speed.json with the CPU's instruction sets. Run it on an idle machine: llama.cpp's
+threads stall when another job holds a core.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 
-import torch
 from _common import RESULTS, median
-from transformers import DynamicCache
 
-from hesui.generate.engine import SamplingConfig, TransformersEngine
-from hesui.length import count
-from hesui.model.chat import build_messages, render_prompt
+from hesui.generate.llamacpp import LlamaCppEngine, cpu_threads
+from hesui.generate.load import cpu_flags, load_engine, load_generator
+from hesui.generate.seam import BestOfN, Job, SamplingConfig
 from hesui.length import parse
+from hesui.model import registry
+from hesui.model.chat import build_messages
 
-PROMPT = "给同事写一条50字以内的拜年短信"
-STEPS = 48
-
-
-def prompt_ids(engine, batch: int) -> torch.Tensor:
-    text = render_prompt(engine.tokenizer, build_messages(PROMPT, parse(PROMPT)))
-    return engine.tokenizer([text] * batch, return_tensors="pt").input_ids
+LONG = "写一篇300字的过年作文"
+GREETING = "给同事写一条50字以内的拜年短信"
+TOKENS = 96
 
 
-@torch.inference_mode()
-def decode_rate(engine, batch: int) -> float:
-    """Tokens per second over STEPS greedy steps after the prompt (all rows counted)."""
-    model, ids = engine.model, prompt_ids(engine, batch)
-    cache = DynamicCache()
-    nxt = model(input_ids=ids, past_key_values=cache, use_cache=True).logits[:, -1:].argmax(-1)
-    start = time.perf_counter()
-    for _ in range(STEPS):
-        nxt = model(input_ids=nxt, past_key_values=cache, use_cache=True).logits[:, -1:].argmax(-1)
-    return batch * STEPS / (time.perf_counter() - start)
+def plain_llama(path, prompt: str) -> tuple[float, float]:
+    """(prefill s, decode tokens/s) of llama-cpp-python's own greedy loop."""
+    from llama_cpp import Llama
+
+    llm = plain_llama.cache.get(path) or Llama(str(path), n_ctx=2048, n_threads=cpu_threads(), verbose=False)
+    plain_llama.cache[path] = llm
+    tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+    llm.reset()
+    t0 = time.perf_counter()
+    llm.eval(tokens)
+    t1 = time.perf_counter()
+    for _ in range(TOKENS):
+        llm.eval([llm.sample(temp=0.0)])
+    return t1 - t0, TOKENS / (time.perf_counter() - t1)
 
 
-@torch.inference_mode()
-def first_token_seconds(engine) -> float:
-    ids = prompt_ids(engine, 1)
-    start = time.perf_counter()
-    engine.model(input_ids=ids, use_cache=True).logits[:, -1].argmax(-1)
-    return time.perf_counter() - start
+plain_llama.cache = {}
 
 
-def greeting(engine, seed: int) -> tuple[float, int, bool]:
-    answer = engine.write(PROMPT, SamplingConfig(seed=seed))
-    return answer.seconds, count(answer.text), bool(answer.ok)
+def hesui_engine(engine) -> tuple[float, float]:
+    """(prefill s, decode tokens/s) of one controlled row on a hesui engine."""
+    spec = parse(LONG)
+
+    def run(max_tokens: int) -> tuple[float, int]:
+        job = Job(build_messages(LONG, spec), spec, 0, 0.0, 0.9, True, True, max_tokens=max_tokens)
+        t0 = time.perf_counter()
+        sample = engine.sample([job])[0]
+        return time.perf_counter() - t0, sample.tokens
+
+    prefill, _ = run(1)
+    total, n = run(TOKENS)
+    return prefill, (n - 1) / (total - prefill)
 
 
-def controlled_rate(engine, seed: int) -> float:
-    """End to end through the controller, one candidate: tokens / seconds for a 300-字 essay."""
-    answer = engine.write("辅导孩子写300字过年作文", SamplingConfig(seed=seed, n_candidates=1, max_attempts=1))
-    return answer.tokens / answer.seconds
+def greeting(generator, seed: int) -> float:
+    return generator.write(GREETING, SamplingConfig(seed=seed)).seconds
 
 
-def measure(engine, runs: int, with_greeting: bool) -> dict:
-    out = {
-        "decode_tokens_per_s_batch1": median([decode_rate(engine, 1) for _ in range(runs)]),
-        "decode_tokens_per_s_batch8": median([decode_rate(engine, 8) for _ in range(runs)]),
-        "first_token_s": median([first_token_seconds(engine) for _ in range(runs)]),
-    }
-    if with_greeting:
-        results = [greeting(engine, seed) for seed in range(runs)]
-        out["greeting_50_s"] = median([r[0] for r in results])
-        out["greeting_50_chars"] = [r[1] for r in results]
-        out["greeting_50_ok"] = sum(r[2] for r in results)
-        out["controlled_tokens_per_s_batch1"] = median([controlled_rate(engine, seed) for seed in range(runs)])
-    return out
-
-
-def adapter_vs_base(adapter: str, runs: int) -> dict:
-    """Decode rate, first token and the 50-字 greeting for the base and base + adapter, interleaved."""
-    engines = {"base": TransformersEngine.load(), "adapter": TransformersEngine.load(adapter=adapter)}
-    rows: dict[str, dict[str, list]] = {name: {"decode": [], "first": [], "greeting": []} for name in engines}
-    for run in range(runs):
-        for name, engine in engines.items():
-            rows[name]["decode"].append(decode_rate(engine, 1))
-            rows[name]["first"].append(first_token_seconds(engine))
-            rows[name]["greeting"].append(greeting(engine, run))
-    return {name: {"decode_tokens_per_s_batch1": median(r["decode"]), "first_token_s": median(r["first"]),
-                   "greeting_50_s": median([g[0] for g in r["greeting"]]),
-                   "greeting_50_chars": [g[1] for g in r["greeting"]],
-                   "greeting_50_ok": sum(g[2] for g in r["greeting"])} for name, r in rows.items()}
+def shell_write(seed: int) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hesui", "write", GREETING, "--seed", str(seed)], check=True,
+                   capture_output=True)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--adapter", help="compare the base with base + this LoRA adapter")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip-transformers", action="store_true", help="llama.cpp only (the transformers engine is slow)")
     args = ap.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
-    if args.adapter:
-        results = {"runs": args.runs, "threads": torch.get_num_threads(), "adapter": args.adapter,
-                   **adapter_vs_base(args.adapter, args.runs)}
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "speed_adapter.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-        for name in ("base", "adapter"):
-            r = results[name]
-            print(f"{name}: decode {r['decode_tokens_per_s_batch1']:.1f} tok/s, first token {r['first_token_s']:.2f} s, "
-                  f"50-字 greeting {r['greeting_50_s']:.2f} s (lengths {r['greeting_50_chars']})")
-        return
-    results = {"runs": args.runs, "threads": torch.get_num_threads()}
-    results["bf16"] = measure(TransformersEngine.load(int8=False), args.runs, with_greeting=False)
-    results["int8"] = measure(TransformersEngine.load(), args.runs, with_greeting=True)
+    print(f"CPU: {' '.join(cpu_flags())}; {cpu_threads()} threads", flush=True)
+    base = registry.assemble_default()
+    llama = LlamaCppEngine(base)
+    prompt = llama.render(build_messages(LONG, parse(LONG)))
+    decoders = {"llama.cpp plain": lambda: plain_llama(base, prompt), "hesui llama.cpp": lambda: hesui_engine(llama)}
+    writers = {"llama.cpp": load_generator(engine="llama.cpp", adapter=registry.pick_adapter(None, None))}
+    if not args.skip_transformers:
+        tf = load_engine(engine="transformers")
+        decoders["hesui transformers"] = lambda: hesui_engine(tf)
+        writers["transformers"] = load_generator(engine="transformers", adapter=registry.pick_adapter(None, None))
+    rows: dict[str, list] = {k: [] for k in [*decoders, *(f"greeting {w}" for w in writers), "hesui write (shell)"]}
+    for run in range(args.runs):
+        for name, measure in decoders.items():
+            rows[name].append(measure())
+        for name, generator in writers.items():
+            rows[f"greeting {name}"].append(greeting(generator, run))
+        rows["hesui write (shell)"].append(shell_write(run))
+        print(f"run {run + 1}/{args.runs}: " + ", ".join(f"{k} {v[-1]}" for k, v in rows.items()), flush=True)
+    report(rows, args.runs)
+
+
+def report(rows: dict, runs: int) -> None:
+    out = {"cpu_flags": list(cpu_flags()), "threads": cpu_threads(), "runs": runs, "date": time.strftime("%Y-%m-%d")}
+    for name, values in rows.items():
+        if values and isinstance(values[0], tuple):
+            out[name] = {"prefill_s": round(median([v[0] for v in values]), 3),
+                         "decode_tokens_per_s": round(median([v[1] for v in values]), 1),
+                         "all_decode": [round(v[1], 1) for v in values]}
+        else:
+            out[name] = {"seconds": round(median(values), 2), "all": [round(v, 2) for v in values]}
+    plain = out["llama.cpp plain"]["decode_tokens_per_s"]
+    out["controller_vs_plain_llama"] = round(out["hesui llama.cpp"]["decode_tokens_per_s"] / plain, 2)
+    if "hesui transformers" in out:
+        out["llama_vs_transformers"] = round(out["hesui llama.cpp"]["decode_tokens_per_s"]
+                                             / out["hesui transformers"]["decode_tokens_per_s"], 2)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    for name in ("bf16", "int8"):
-        r = results[name]
-        print(f"{name}: decode {r['decode_tokens_per_s_batch1']:.1f} tok/s (batch 1), "
-              f"{r['decode_tokens_per_s_batch8']:.1f} tok/s (batch 8), first token {r['first_token_s']:.2f} s")
-    r = results["int8"]
-    print(f"50-字 greeting: {r['greeting_50_s']:.2f} s median, lengths {r['greeting_50_chars']}; "
-          f"with the controller, one candidate: {r['controlled_tokens_per_s_batch1']:.1f} tok/s")
+    (RESULTS / "speed.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(out, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from hesui.model import registry
 from hesui.model.chat import render_prompt
 
 from .control import LengthController, natural_end
+from .load import cpu_flags
 from .plan import make_plan, max_new_tokens
-from .quant import quantize_int8
 from .sampling import draw_token, penalize
 from .seam import (MAX_REQUEST_CHARS, Answer, ChatMessage, ChatRequest, Generator, Job, OnText, RequestCalls, Sample,
                    SamplingConfig, check_request, rank_key, visible_text)
@@ -39,8 +39,10 @@ class TransformersEngine(RequestCalls):
         self._table: TokenTable | None = None
 
     @classmethod
-    def load(cls, model: str | None = None, adapter: str | None = None, *, int8: bool = True) -> "TransformersEngine":
-        """Load a model (default: the embedded base); int8 weights for fast CPU decoding, the GPU when there is one."""
+    def load(cls, model: str | None = None, adapter: str | None = None) -> "TransformersEngine":
+        """Load a model (default: the embedded base) on the GPU when there is one; on a CPU in bf16 where it has
+        bf16 instructions, else in float32 (emulated bf16 is slower). CPU decoding is llama.cpp's job
+        (``hesui.generate.llamacpp``); this engine serves GPUs, Hugging Face directories and training."""
         source = registry.resolve(model)
         lm, tokenizer = registry.load(source)
         if adapter:
@@ -49,8 +51,8 @@ class TransformersEngine(RequestCalls):
             lm = PeftModel.from_pretrained(lm, registry.check_adapter(adapter)).merge_and_unload()
         if torch.cuda.is_available():
             lm = lm.to("cuda")
-        elif int8:
-            quantize_int8(lm)
+        elif "avx512_bf16" not in cpu_flags() and "amx_bf16" not in cpu_flags():
+            lm = lm.float()
         return cls(lm, tokenizer, name=source.name + (f" + {adapter}" if adapter else ""))
 
     @property

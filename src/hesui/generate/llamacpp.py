@@ -32,7 +32,9 @@ from .tokens import TokenTable, cached_table, table_from_pieces
 
 MAX_ROWS = 64  # sequences in one context; a larger batch of jobs runs in slices of this many
 SMALL_MODEL_PARAMS = 10_000_000  # below this (the tests' tiny models) one thread decodes faster than several
-CTX_STEP = 4096  # the KV cache grows in steps of this many cells, and is kept for later calls
+CTX_STEP = 4096
+# llama.cpp's built-in chat templates, by GGUF architecture, for a GGUF that carries none
+BUILTIN_TEMPLATES = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma", "llama": "llama3", "qwen2": "chatml"}  # the KV cache grows in steps of this many cells, and is kept for later calls
 
 
 GGML_LOG_ERROR = 4  # ggml.h's enum (DEBUG 1, INFO 2, WARN 3, ERROR 4); llama-cpp-python's own logger maps the
@@ -61,7 +63,19 @@ def _print_error(level: int, text: bytes, user_data) -> None:
 _log_errors = None  # the C callback, kept alive for as long as llama.cpp may call it
 
 
+def amx_host() -> bool:
+    """The CPU reports AMX: hesui then keeps llama.cpp off its extra buffer types, where ggml's AMX kernels run
+    (a default native build crashed with SIGILL in them on one AVX-512 host family). HESUI_LLAMA_AMX=1 allows them."""
+    from .load import cpu_flags
+
+    return any(f.startswith("amx") for f in cpu_flags()) and os.environ.get("HESUI_LLAMA_AMX") != "1"
+
+
 def cpu_threads() -> int:
+    """$HESUI_THREADS, else every core this process may use. llama.cpp's threads wait for each other at every
+    step, so on a machine where another job holds a core, fewer threads than cores decode far faster."""
+    if os.environ.get("HESUI_THREADS", "").isdigit() and int(os.environ["HESUI_THREADS"]) > 0:
+        return int(os.environ["HESUI_THREADS"])
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -93,6 +107,7 @@ class LlamaCppEngine(RequestCalls):
         L.llama_backend_init()
         params = L.llama_model_default_params()
         params.n_gpu_layers = 0
+        params.use_extra_bufts = not amx_host()  # ggml's AMX kernels live there (SIGILL on one AVX-512 family)
         self.model = L.llama_model_load_from_file(str(path).encode(), params)
         if not self.model:
             raise ModelError(f"llama.cpp could not load {path}: not a GGUF model it knows "
@@ -153,14 +168,36 @@ class LlamaCppEngine(RequestCalls):
             self._table = cached_table(self.pieces + [repr(self.eos_ids).encode()], build)
         return self._table
 
-    def _chat_formatter(self):
+    def _chat_formatter(self) -> Callable[[list[dict]], str]:
+        """The model's own chat template (jinja, as transformers renders it); for a GGUF without one (a base, not
+        an instruct model), llama.cpp's built-in template of its family, with a notice."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         template = self._meta("tokenizer.chat_template")
-        if not template:
-            raise ModelError(f"{self.name} has no chat template (tokenizer.chat_template); hesui needs a chat model")
-        eos, bos = self.L.llama_vocab_eos(self.vocab), self.L.llama_vocab_bos(self.vocab)
-        return Jinja2ChatFormatter(template, eos_token=self._token_text(eos), bos_token=self._token_text(bos))
+        if template:
+            eos, bos = self.L.llama_vocab_eos(self.vocab), self.L.llama_vocab_bos(self.vocab)
+            jinja = Jinja2ChatFormatter(template, eos_token=self._token_text(eos), bos_token=self._token_text(bos))
+            return lambda messages: jinja(messages=messages).prompt
+        name = BUILTIN_TEMPLATES.get(self._meta("general.architecture") or "", "chatml")
+        print(f"hesui: {self.name} has no chat template (not an instruct model?); using llama.cpp's built-in "
+              f"{name!r} template", file=sys.stderr, flush=True)
+        return lambda messages: self._builtin_template(name, messages)
+
+    def _builtin_template(self, name: str, messages: list[dict]) -> str:
+        L = self.L
+        chat = (L.llama_chat_message * len(messages))()
+        kept = [(m["role"].encode(), m["content"].encode()) for m in messages]  # alive while the call reads them
+        for k, (role, content) in enumerate(kept):
+            chat[k].role, chat[k].content = role, content
+        size = 4 * sum(len(c) for _, c in kept) + 256
+        buf = ctypes.create_string_buffer(size)
+        n = L.llama_chat_apply_template(name.encode(), chat, len(kept), True, buf, size)
+        if n > size:
+            buf = ctypes.create_string_buffer(n)
+            n = L.llama_chat_apply_template(name.encode(), chat, len(kept), True, buf, n)
+        if n < 0:
+            raise ModelError(f"llama.cpp has no built-in chat template {name!r} for {self.name}")
+        return buf.raw[:n].decode("utf-8", errors="replace")
 
     def _token_text(self, token: int) -> str:
         if token < 0:
@@ -181,7 +218,7 @@ class LlamaCppEngine(RequestCalls):
 
     def render(self, messages: list[dict]) -> str:
         """The chat template as text, as transformers' apply_chat_template(add_generation_prompt=True) gives."""
-        return self._formatter(messages=messages).prompt
+        return self._formatter(messages)
 
     # --- the context ----------------------------------------------------------------------------------
     def _context(self, cells: int, rows: int):
