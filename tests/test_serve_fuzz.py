@@ -12,6 +12,7 @@ pytest.importorskip("fastapi")
 
 from hesui.generate.seam import Answer, Spec  # noqa: E402
 from hesui.serve.app import create_app  # noqa: E402
+from hesui.serve.common import MAX_BODY  # noqa: E402
 from hesui.serve.testing import serve_in_thread  # noqa: E402
 
 KEY = "k"
@@ -117,12 +118,13 @@ def test_malformed_bodies_get_well_formed_errors(url):
             if dialect == "o":
                 r = c.post("/v1/chat/completions", content=body)
                 err = r.json()["error"]
-                assert r.status_code in (400, 404), (body[:200], r.text[:300])
+                assert r.status_code in ((413,) if len(body) > MAX_BODY else (400, 404)), (body[:200], r.text[:300])
                 assert set(err) == {"message", "type", "param", "code"} and err["message"] and err["code"]
             else:
                 r = c.post(QF, content=body)
                 e = r.json()
                 assert r.status_code == 200 and e["error_code"] in QF_CODES and e["error_msg"], (body[:200], r.text[:300])
+                assert len(body) <= MAX_BODY or e["error_code"] == 336003  # over the size limit: a bad parameter
         ok = c.post("/v1/chat/completions", json={"model": "hesui", "messages": [USER], "hesui": {"n_candidates": 1}})
         assert ok.status_code == 200 and ok.json()["choices"][0]["message"]["content"]
         assert "result" in c.post(QF, json={"messages": [USER], "hesui": {"n_candidates": 1}}).json()
@@ -173,3 +175,63 @@ def test_full_queue_is_refused_at_once_and_a_gone_client_frees_its_slot():
         slow.release.set()
         first.join(10)
         assert httpx.post(url + "/v1/chat/completions", json=body, timeout=30).status_code == 200
+
+
+def _spin(seconds: float) -> None:
+    """CPU-bound, as the parser's endless loop on "0多字" was: it holds the GIL but for the switch interval."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def _poll_healthz(url: str, stop: threading.Event, latencies: list[float]) -> None:
+    with httpx.Client(base_url=url, timeout=10) as c:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            ok = c.get("/healthz").status_code == 200
+            latencies.append(time.perf_counter() - t0 if ok else float("inf"))
+            time.sleep(0.02)
+
+
+def test_slow_reading_is_refused_and_never_holds_up_the_server(monkeypatch, tiny_generators):
+    def slow_parse(text):
+        _spin(3.0)
+        return Spec()
+
+    monkeypatch.setattr("hesui.serve.app.parse", slow_parse)  # /hesui/parse and /hesui/count
+    monkeypatch.setattr("hesui.generate.seam.parse", slow_parse)  # the chat routes' length check
+    with serve_in_thread(create_app(tiny_generators, work_limit=0.5)) as url:
+        stop, latencies = threading.Event(), []
+        poller = threading.Thread(target=_poll_healthz, args=(url, stop, latencies))
+        poller.start()
+        with httpx.Client(base_url=url, timeout=30) as c:
+            parsed = c.post("/hesui/parse", json={"text": ASK})
+            chat = c.post("/v1/chat/completions", json={"model": "hesui", "messages": [USER]})
+            qf = c.post(QF.split("?")[0], json={"messages": [USER]}).json()
+        time.sleep(0.5)  # the abandoned threads are still spinning: keep polling through them
+        stop.set()
+        poller.join()
+    for r in (parsed, chat):
+        err = r.json()["error"]
+        assert r.status_code == 400 and err["code"] == "processing_timeout"
+        assert err["message"] == "reading this request took longer than 0.5 s; shorten or simplify it"
+    assert qf["error_code"] == 336003 and "took longer than 0.5 s" in qf["error_msg"]
+    print(f"healthz during slow reading: {len(latencies)} polls, max {max(latencies) * 1000:.0f} ms")
+    assert len(latencies) >= 20 and max(latencies) < 1.0, sorted(latencies)[-5:]
+
+
+def test_oversized_bodies_and_absurd_conversations_are_refused_early(url):
+    big = b"{" + b" " * MAX_BODY + b"}"
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as c:
+        for path in ("/v1/chat/completions", "/hesui/parse", "/hesui/count"):
+            r = c.post(path, content=big)  # refused by its Content-Length, before it is read
+            assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large", path
+        chunked = c.post("/hesui/parse", content=iter([b"{" + b" " * (1 << 16)] * 17))  # no Content-Length
+        assert chunked.status_code == 413 and "at most 1048576" in chunked.json()["error"]["message"]
+        assert c.post(QF, content=big).json()["error_code"] == 336003
+        turns = [USER, {"role": "assistant", "content": "好"}] * 50 + [USER]  # 101 messages
+        r = c.post("/v1/chat/completions", json={"model": "hesui", "messages": turns})
+        assert r.status_code == 400 and r.json()["error"]["message"] == \
+            "messages holds 101 messages; at most 100 are accepted"
+        qf = c.post(QF, json={"messages": turns}).json()
+        assert qf["error_code"] == 336003 and qf["error_msg"] == "messages holds 101 messages; at most 100 are accepted"

@@ -3,7 +3,10 @@
 ``create_app(generators)`` takes any ``Generator`` per name (the seam), so tests run it on a tiny model and a
 vLLM-backed generator would run it unchanged. Routes: /healthz (open), /v1/models and /v1/chat/completions
 (Bearer key), the Qianfan chat route (?access_token=), /hesui/count and /hesui/parse (either), / and /static/
-(the playground, open; it asks for a key when a call gets 401).
+(the playground, open; it asks for a key when a call gets 401). ``app.openapi()`` describes every body (schema.py).
+
+The event loop only moves bytes: a request's CPU work (its JSON, its length, counting and scoring a text) runs in
+``Work``'s threads under a time limit, and generation in the batcher's thread.
 """
 from __future__ import annotations
 
@@ -12,23 +15,25 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from hesui.generate.seam import Answer, ChatRequest, Generator, SamplingConfig, judged_faults, well_formed
 from hesui.length import LengthSpecError, Spec, parse
 
-from . import openai_api, qianfan
+from . import openai_api, qianfan, schema
 from .batching import Batcher, Ticket
-from .common import BadRequest, key_ok, read_json
+from .common import MAX_CONTENT, WORK_LIMIT_S, BadRequest, Work, key_ok, read_body, read_json
+
+MAX_PARSE_CHARS = 5000  # of a request, /hesui/parse and /hesui/count read the first 5000 characters
 
 STATIC = Path(__file__).parent / "static"
 
 
 class ServerState:
-    def __init__(self, generators: dict[str, Generator], api_key: str | None, batcher: Batcher):
-        self.generators, self.api_key, self.batcher = generators, api_key, batcher
+    def __init__(self, generators: dict[str, Generator], api_key: str | None, batcher: Batcher, work: Work):
+        self.generators, self.api_key, self.batcher, self.work = generators, api_key, batcher, work
 
     def defaults(self, model: str) -> SamplingConfig:
         """A model's sampling when a request leaves a setting out; the plain base runs without the controller."""
@@ -48,15 +53,17 @@ class ServerState:
 
 
 def create_app(generators: dict[str, Generator], *, api_key: str | None = None, max_batch: int = 8,
-               max_queue: int = 32, batch_window: float = 0.02) -> FastAPI:
-    """``generators``: name → Generator, the tuned model first; ``batch_window`` in seconds."""
+               max_queue: int = 32, batch_window: float = 0.02, work_limit: float = WORK_LIMIT_S) -> FastAPI:
+    """``generators``: name → Generator, the tuned model first; ``batch_window`` and ``work_limit`` (the most a
+    request's parsing, counting and scoring may take) in seconds."""
     batcher = Batcher(generators, max_batch=max_batch, max_queue=max_queue, window=batch_window)
-    state = ServerState(generators, api_key, batcher)
+    state = ServerState(generators, api_key, batcher, Work(work_limit))
 
     @asynccontextmanager
     async def lifespan(app):
         yield
         batcher.close()
+        state.work.close()
 
     app = FastAPI(title="hesui", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hesui = state
@@ -82,46 +89,59 @@ def _length_routes(app: FastAPI, state: ServerState) -> None:
     def unauthorized():
         return openai_api.error(401, "a valid API key is required: Bearer header or ?access_token=", "invalid_api_key")
 
-    async def read(request: Request, *names: str) -> dict:
-        """The body with each named field a string (the first required); a contradictory request is an error."""
-        body = read_json(await request.body())
-        for i, name in enumerate(names):
-            if (i == 0 or body.get(name) is not None) and not isinstance(body.get(name), str):
-                raise BadRequest(f"{name} must be a string", param=name)
-        return body
-
-    def spec_of(text: str | None, param: str) -> Spec:
+    async def answer(request: Request, work) -> dict | JSONResponse:
+        """``work(raw body)`` off the event loop, or the error it raised as an OpenAI error."""
+        if not key_ok(request, state.api_key):
+            return unauthorized()
         try:
-            return parse(text[:5000]) if text else Spec()
-        except LengthSpecError as e:
-            raise BadRequest(str(e), param=param, kind="length") from None
+            return await state.work.run(work, await read_body(request))
+        except BadRequest as e:
+            return openai_api.bad_request(e)
 
-    @app.post("/hesui/count")
+    @app.post("/hesui/count", openapi_extra=schema.COUNT)
     async def count(request: Request):
-        if not key_ok(request, state.api_key):
-            return unauthorized()
-        try:
-            body = await read(request, "text", "request")
-            text, spec = body["text"], spec_of(body.get("request"), "request")
-        except BadRequest as e:
-            return openai_api.bad_request(e)
-        a = Answer(text, spec, None, 0, 0.0, 0)
-        v = a.verdict()
-        ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
-        return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
-                "well_formed": well_formed(text),
-                "copy_faults": judged_faults(text, ChatRequest.of((body.get("request") or "")[:5000]), spec)}
+        return await answer(request, count_text)
 
-    @app.post("/hesui/parse")
+    @app.post("/hesui/parse", openapi_extra=schema.PARSE)
     async def parse_route(request: Request):
-        if not key_ok(request, state.api_key):
-            return unauthorized()
-        try:
-            spec = spec_of((await read(request, "text"))["text"], "text")
-        except BadRequest as e:
-            return openai_api.bad_request(e)
-        ignored = [i if isinstance(i, dict) else {"words": str(i), "reason": ""} for i in getattr(spec, "ignored", [])]
-        return {**spec.to_dict(), "source": spec.source, "ignored": ignored, "description": describe(spec)}
+        return await answer(request, parse_text)
+
+
+def _fields(raw: bytes, *names: str) -> dict:
+    """The body with each named field a string (the first required)."""
+    body = read_json(raw)
+    for i, name in enumerate(names):
+        if (i == 0 or body.get(name) is not None) and not isinstance(body.get(name), str):
+            raise BadRequest(f"{name} must be a string", param=name)
+    return body
+
+
+def _spec_of(text: str | None, param: str) -> Spec:
+    """The length constraints of a request's first MAX_PARSE_CHARS characters; a contradiction is an error."""
+    try:
+        return parse(text[:MAX_PARSE_CHARS]) if text else Spec()
+    except LengthSpecError as e:
+        raise BadRequest(str(e), param=param, kind="length") from None
+
+
+def count_text(raw: bytes) -> dict:
+    """/hesui/count: the text's counts, and its checks against the request's constraints when one is given."""
+    body = _fields(raw, "text", "request")
+    text, request = body["text"], (body.get("request") or "")[:MAX_PARSE_CHARS]
+    if len(text) > MAX_CONTENT:  # as long as one chat message may be
+        raise BadRequest(f"text is {len(text)} characters long; at most {MAX_CONTENT}", param="text")
+    spec = _spec_of(request, "request")
+    v = Answer(text, spec, None, 0, 0.0, 0).verdict()
+    ok = all(c["ok"] for c in v["checks"]) if spec.constraints else None
+    return {"count": v["count"], "constraints": v["constraints"], "checks": v["checks"], "ok": ok,
+            "well_formed": well_formed(text), "copy_faults": judged_faults(text, ChatRequest.of(request), spec)}
+
+
+def parse_text(raw: bytes) -> dict:
+    """/hesui/parse: the constraints read in a request, what was left and why, and a short description."""
+    spec = _spec_of(_fields(raw, "text")["text"], "text")
+    ignored = [{"words": words, "reason": why} for words, why in spec.ignored]  # as `hesui parse --json` writes it
+    return {**spec.to_dict(), "source": spec.source, "ignored": ignored, "description": describe(spec)}
 
 
 def describe(spec: Spec) -> str:
@@ -138,7 +158,8 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
-        status = exc.status_code if exc.status_code in (400, 401, 404, 429) else 400 if exc.status_code < 500 else 500
+        known = exc.status_code in (400, 401, 404, 413, 429)
+        status = exc.status_code if known else 400 if exc.status_code < 500 else 500
         return openai_api.error(status, str(exc.detail), code)
 
     @app.exception_handler(RequestValidationError)

@@ -1,4 +1,5 @@
-"""What both API dialects share: reading and checking a body, the API key, waiting for an answer.
+"""What both API dialects share: reading and checking a body, the API key, the CPU work of a request, waiting for an
+answer.
 
 Checks raise ``BadRequest`` with a kind; each dialect turns it into its own error (OpenAI's 400 with a code,
 Qianfan's error_code in an HTTP 200 body).
@@ -9,6 +10,8 @@ import asyncio
 import hmac
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from fastapi import Request
 
@@ -18,21 +21,63 @@ from hesui.length import LengthSpecError
 from .batching import Batcher, Ticket
 
 MAX_BODY = 1 << 20  # bytes; a chat request is a few KB
+MAX_CONTENT = 20_000  # characters per message; the last user turn is held to 2000 by the length check
+MAX_MESSAGES = 100  # per conversation; a longer history is refused before any of it is read
 MAX_SEED = 2**63 - 1
 NUMBER = (int, float)
+WORK_LIMIT_S = 2.0  # seconds a request's parsing, counting and scoring may take (a real one takes milliseconds)
+WORK_THREADS = 4  # requests read at once; the CPU has few cores, and a thread past its limit still holds one
 
 
 class BadRequest(Exception):
-    """kind: json (not a JSON object), param (a field), messages (their order or roles), length (contradiction)."""
+    """kind: json (not a JSON object), param (a field), messages (their order or roles), length (contradiction),
+    model (no such model), too_large (the body is over MAX_BODY), timeout (reading it took over the work limit)."""
 
     def __init__(self, message: str, *, param: str | None = None, kind: str = "param"):
         super().__init__(message)
         self.message, self.param, self.kind = message, param, kind
 
 
+async def read_body(request: Request) -> bytes:
+    """The body, refused as soon as it is known to be over MAX_BODY: by its Content-Length, or while it streams in."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise BadRequest(f"the body is {declared} bytes; at most {MAX_BODY} are accepted", kind="too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BadRequest(f"the body is over {MAX_BODY} bytes; at most {MAX_BODY} are accepted", kind="too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Work:
+    """Where a request's CPU work runs (decoding its JSON, parsing its length, counting and scoring a text): worker
+    threads, so that the event loop goes on answering every other client, /healthz included, meanwhile.
+
+    A thread cannot be stopped: one past ``limit_s`` is abandoned (the request gets a BadRequest) and finishes in
+    the background, holding one of the ``threads`` until then, never the event loop.
+    """
+
+    def __init__(self, limit_s: float = WORK_LIMIT_S, threads: int = WORK_THREADS):
+        self.limit_s = limit_s
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="hesui-work")
+
+    async def run(self, fn, *args):
+        """``fn(*args)`` in a worker thread; a BadRequest (kind timeout) when it takes longer than ``limit_s``."""
+        job = asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+        try:
+            return await asyncio.wait_for(job, self.limit_s)
+        except asyncio.TimeoutError:
+            raise BadRequest(f"reading this request took longer than {self.limit_s:g} s; shorten or simplify it",
+                             kind="timeout") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def read_json(raw: bytes) -> dict:
-    if len(raw) > MAX_BODY:
-        raise BadRequest(f"the body is {len(raw)} bytes; at most {MAX_BODY} are accepted", kind="json")
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:

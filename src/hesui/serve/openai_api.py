@@ -1,6 +1,6 @@
 """The OpenAI dialect: ``POST /v1/chat/completions`` (plain and SSE) and ``GET /v1/models``.
 
-Errors are ``{"error": {"message", "type", "param", "code"}}`` with HTTP 400 / 401 / 404 / 429. Every answer
+Errors are ``{"error": {"message", "type", "param", "code"}}`` with HTTP 400 / 401 / 404 / 413 / 429. Every answer
 carries hesui's verdict in a top-level ``hesui`` object (count, constraints, ok, checks, well_formed, attempts).
 A non-streamed answer is the best of ``hesui.n_candidates`` samples (resampled while none meets the length);
 a streamed one is one controlled sample.
@@ -18,10 +18,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from hesui.generate.seam import Answer, ChatMessage, ChatRequest, SamplingConfig
 
 from .batching import QueueFull
-from .common import (MAX_SEED, BadRequest, check_length, deltas, extension, flag, key_ok, number, read_json, stops,
-                     text, wait_answer)
+from . import schema
+from .common import (MAX_CONTENT, MAX_MESSAGES, MAX_SEED, BadRequest, check_length, deltas, extension, flag, key_ok,
+                     number, read_body, read_json, stops, text, wait_answer)
 
-MAX_CONTENT = 20_000  # characters per message; the last user turn is held to 2000 by the length check
 ROLES = {"system", "developer", "user", "assistant"}
 
 
@@ -29,9 +29,13 @@ def error(status: int, message: str, code: str, param: str | None = None, kind: 
     return JSONResponse({"error": {"message": message, "type": kind, "param": param, "code": code}}, status_code=status)
 
 
+_CODES = {"json": "invalid_json", "length": "length_contradiction", "model": "model_not_found",
+          "too_large": "request_too_large", "timeout": "processing_timeout"}
+
+
 def bad_request(e: BadRequest) -> JSONResponse:
-    code = {"json": "invalid_json", "length": "length_contradiction"}.get(e.kind, "invalid_value")
-    return error(400, e.message, code, e.param)
+    status = {"model": 404, "too_large": 413}.get(e.kind, 400)
+    return error(status, e.message, _CODES.get(e.kind, "invalid_value"), e.param)
 
 
 def _content(m: dict, i: int) -> str:
@@ -52,6 +56,8 @@ def parse_messages(value) -> tuple[str | None, list[ChatMessage]]:
     """(system prompt, conversation); system and developer messages join the system prompt."""
     if not isinstance(value, list) or not value:
         raise BadRequest("messages must be a non-empty list", param="messages")
+    if len(value) > MAX_MESSAGES:
+        raise BadRequest(f"messages holds {len(value)} messages; at most {MAX_MESSAGES} are accepted", param="messages")
     system, turns = [], []
     for i, m in enumerate(value):
         if not isinstance(m, dict) or m.get("role") not in ROLES:
@@ -120,20 +126,25 @@ def make_router(app_state) -> APIRouter:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "hesui"}
                                            for m in app_state.generators]}
 
-    @router.post("/v1/chat/completions")
+    def read_chat(raw: bytes) -> tuple[str, list[ChatRequest], bool, bool]:
+        """(model, one request per choice, stream, include_usage) from the raw body: CPU work, off the event loop."""
+        body = read_json(raw)
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise BadRequest("model is required: one of " + ", ".join(app_state.generators), param="model")
+        if model not in app_state.generators:
+            raise BadRequest(f"no model {model!r}; this server has {', '.join(app_state.generators)}",
+                             param="model", kind="model")
+        requests, stream, include_usage = parse_body(body, app_state.defaults(model))
+        check_length(requests[0])
+        return model, requests, stream, include_usage
+
+    @router.post("/v1/chat/completions", openapi_extra=schema.openai_chat(list(app_state.generators)))
     async def chat(request: Request):
         if not key_ok(request, app_state.api_key, query=False):
             return error(401, "a valid API key is required: Authorization: Bearer KEY", "invalid_api_key")
         try:
-            body = read_json(await request.body())
-            model = body.get("model")
-            if not isinstance(model, str) or not model:
-                raise BadRequest("model is required: one of " + ", ".join(app_state.generators), param="model")
-            if model not in app_state.generators:
-                return error(404, f"no model {model!r}; this server has {', '.join(app_state.generators)}",
-                             "model_not_found", "model")
-            requests, stream, include_usage = parse_body(body, app_state.defaults(model))
-            check_length(requests[0])
+            model, requests, stream, include_usage = await app_state.work.run(read_chat, await read_body(request))
         except BadRequest as e:
             return bad_request(e)
         try:
@@ -149,7 +160,10 @@ def make_router(app_state) -> APIRouter:
             for t in tickets:
                 app_state.batcher.cancel(t)
             return error(400, "the client went away", "cancelled")
-        return completion(cid, model, answers)
+        try:
+            return await app_state.work.run(completion, cid, model, answers)  # counts and scores each answer
+        except BadRequest as e:
+            return bad_request(e)
 
     return router
 
@@ -160,11 +174,12 @@ async def _stream(app_state, ticket, cid: str, model: str, include_usage: bool):
         yield chunk(cid, model, {"content": piece})
     try:
         answer = ticket.future.result()
+        verdict = await app_state.work.run(answer.verdict)
     except Exception as e:  # noqa: BLE001 — the stream has begun: the error goes in the stream
         err = {"message": str(e), "type": "server_error", "param": None, "code": "internal_error"}
         yield f"data: {json.dumps({'error': err})}\n\n"
         return
-    yield chunk(cid, model, {}, answer.finish_reason, hesui=answer.verdict())
+    yield chunk(cid, model, {}, answer.finish_reason, hesui=verdict)
     if include_usage:
         body = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
                 "choices": [], "usage": _usage([answer])}

@@ -15,20 +15,21 @@ import time
 import uuid
 from dataclasses import replace
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from hesui.generate.seam import Answer, ChatMessage, ChatRequest, SamplingConfig
 
 from .batching import QueueFull
-from .common import (MAX_SEED, BadRequest, check_length, deltas, extension, flag, key_ok, number, read_json, stops,
-                     text, wait_answer)
+from . import schema
+from .common import (MAX_CONTENT, MAX_MESSAGES, MAX_SEED, BadRequest, check_length, deltas, extension, flag, key_ok,
+                     number, read_body, read_json, stops, text, wait_answer)
 
 PATH = "/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/{endpoint}"
 INVALID_ARGUMENT, INVALID_JSON, INVALID_PARAM, NO_SUCH_API, BAD_MESSAGES = 336001, 336002, 336003, 336005, 336006
 QPS_LIMIT, BAD_TOKEN = 18, 110
-MAX_CONTENT = 20_000
-CODES = {"json": INVALID_JSON, "messages": BAD_MESSAGES, "length": INVALID_ARGUMENT, "param": INVALID_PARAM}
+CODES = {"json": INVALID_JSON, "messages": BAD_MESSAGES, "length": INVALID_ARGUMENT, "param": INVALID_PARAM,
+         "too_large": INVALID_PARAM, "timeout": INVALID_PARAM}
 
 
 def error(code: int, message: str) -> JSONResponse:
@@ -43,6 +44,8 @@ def parse_messages(value) -> list[ChatMessage]:
     """Odd in number, user and assistant in turn, first and last the user's (Qianfan's own rule)."""
     if not isinstance(value, list) or not value:
         raise BadRequest("messages must be a non-empty list", param="messages", kind="messages")
+    if len(value) > MAX_MESSAGES:
+        raise BadRequest(f"messages holds {len(value)} messages; at most {MAX_MESSAGES} are accepted", param="messages")
     turns = []
     for i, m in enumerate(value):
         if not isinstance(m, dict) or not isinstance(m.get("content"), str):
@@ -97,16 +100,21 @@ def event(body: dict) -> str:
 def make_router(app_state) -> APIRouter:
     router = APIRouter()
 
-    @router.post(PATH)
-    async def chat(endpoint: str, request: Request):
+    def read_chat(raw: bytes, endpoint: str) -> tuple[ChatRequest, bool]:
+        """(the request, stream) from the raw body: CPU work, off the event loop."""
+        chat_request, stream = parse_body(read_json(raw), app_state.defaults(endpoint))
+        check_length(chat_request)
+        return chat_request, stream
+
+    @router.post(PATH, openapi_extra=schema.qianfan_chat())
+    async def chat(request: Request, endpoint: str = Path(json_schema_extra={"enum": list(app_state.generators)})):
         if not key_ok(request, app_state.api_key, bearer=False):
             return error(BAD_TOKEN, "Access token invalid or no longer valid")
         if endpoint not in app_state.generators:
             return error(NO_SUCH_API, f"Unsupported API name {endpoint!r}: this server has "
                                       f"{', '.join(app_state.generators)}")
         try:
-            chat_request, stream = parse_body(read_json(await request.body()), app_state.defaults(endpoint))
-            check_length(chat_request)
+            chat_request, stream = await app_state.work.run(read_chat, await read_body(request), endpoint)
         except BadRequest as e:
             return error(CODES[e.kind], e.message)
         try:
@@ -119,7 +127,10 @@ def make_router(app_state) -> APIRouter:
         answer = await wait_answer(request, app_state.batcher, ticket)
         if answer is None:
             return error(INVALID_ARGUMENT, "the client went away")
-        return result(cid, answer)
+        try:
+            return await app_state.work.run(result, cid, answer)  # counts and scores the answer
+        except BadRequest as e:
+            return error(CODES[e.kind], e.message)
 
     return router
 
@@ -133,8 +144,9 @@ async def _stream(app_state, ticket, cid: str):
         sentence += 1
     try:
         answer = ticket.future.result()
+        last = await app_state.work.run(result, cid, answer)
     except Exception as e:  # noqa: BLE001 — the stream has begun: the error goes in the stream
         yield event({"error_code": 336000, "error_msg": f"internal error: {e}"})
         return
-    yield event({**result(cid, answer), "sentence_id": sentence, "is_end": True, "result": "",
+    yield event({**last, "sentence_id": sentence, "is_end": True, "result": "",
                  "is_truncated": answer.finish_reason == "length"})
