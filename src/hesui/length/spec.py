@@ -97,7 +97,8 @@ _APPROX = re.compile(rf"{_NUM}(?P<head>{_DIGIT}?十)?(?P<a>{_DIGIT})(?P<b>{_DIGI
 # Fuzzy: 五十来字 (50–65), 一百多字 / 一百余字 (101–199), 十几个字 (11–19), 二十几 (21–29), 几十字 (20–90),
 # 几百字 (200–900).
 _FUZZY = re.compile(
-    rf"{_NUM}(?:(?P<n>{NUMBER})\s*(?P<fz>来|多|余)|(?P<tens>{_DIGIT}?十)几|几(?P<place>十|百|千|万|亿))\s*{_UNIT}\s*(?:左右|上下)?"
+    rf"{_NUM}(?:(?P<n>{NUMBER})\s*(?P<fz>来|多|余)|(?P<tens>{_DIGIT}?十)几|几(?P<place>十|百|千|万|亿))"
+    rf"\s*{_UNIT}\s*(?:左右|上下)?"
 )
 _SINGLE = re.compile(rf"{_PREFIX}\s*{_NUM}(?P<n>{NUMBER})\s*{_UNIT}\s*{_SUFFIX}")
 _PER = re.compile(rf"每(?P<per>段|句|行|联)(?:话)?\s*(?:各|都|均)?\s*(?P<body>.{{0,6}}?{NUMBER}\s*(?:个)?(?:汉字|字)(?:以内|之内|以下|以上|左右|上下|内)?)")
