@@ -282,10 +282,15 @@ class LlamaCppEngine(RequestCalls):
                cancelled: Callable[[int], bool] | None = None) -> list[Sample]:
         """One sample per job; rows of the same prompt share its prefill."""
         out: list[Sample] = []
-        for lo in range(0, len(jobs), MAX_ROWS):
-            part = list(jobs[lo:lo + MAX_ROWS])
-            shift = lambda f: (lambda r, *a: f(r + lo, *a)) if f else None  # noqa: E731  (rows keep their index)
-            out += self._sample(part, shift(on_text), shift(cancelled))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # the controller's vector ops are small: one thread is 2 ms a row-step, two were
+        try:  # 5-150 ms (they wait for each other, and for llama.cpp's threads)
+            for lo in range(0, len(jobs), MAX_ROWS):
+                part = list(jobs[lo:lo + MAX_ROWS])
+                shift = lambda f: (lambda r, *a: f(r + lo, *a)) if f else None  # noqa: E731  (rows keep their index)
+                out += self._sample(part, shift(on_text), shift(cancelled))
+        finally:
+            torch.set_num_threads(threads)
         return out
 
     def _sample(self, jobs: list[Job], on_text, cancelled) -> list[Sample]:
