@@ -14,8 +14,9 @@ _MULTIPLIERS = {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10_000, "亿": 
 CEILING = 10**12
 
 # One number: Arabic (1,000 with thousands separators; optionally with a Chinese multiplier) or a run of
-# Chinese numerals.
-_ARABIC = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Chinese numerals. At most four separators (10^12 > CEILING): an unbounded run would be tried again from every
+# group of a long "0,000,000,…", quadratic in its length.
+_ARABIC = r"(?:\d{1,3}(?:,\d{3}){1,4}|\d+)(?:\.\d+)?"
 NUMBER = rf"(?:{_ARABIC}\s*[千万亿kK]?|[{CN_NUM_CHARS}]+)"
 _MIXED = re.compile(rf"^({_ARABIC})\s*([千万亿kK]?)$")
 
