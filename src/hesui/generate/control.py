@@ -58,6 +58,8 @@ class LengthController:
         self.eos_mask = torch.zeros_like(table.special)
         self.eos_mask[table.eos_ids] = True
         self.clause_ids = [i for i, p in enumerate(table.pieces) if p in ("，", "、", "；", "：")]
+        self.mark_ids = torch.nonzero(table.marks > 0).flatten()
+        self.not_ender, self.not_ellipsis = ~table.ends_sentence, ~table.ellipsis
 
     def perfect(self, row: int) -> bool:
         """The row ended by itself inside the aimed window: no other candidate can beat it."""
@@ -112,14 +114,15 @@ class LengthController:
         if not self.plan.poem:
             self._wrap_up(s, logits, banned)
             self._nudge_paragraphs(s, logits)
-        logits[banned] = NEG
+        logits.masked_fill_(banned, NEG)
         if not self.plan.poem:
             self._block_repeats(s, logits)
-        if not s.cut and not s.ended and torch.isinf(logits[~self.table.ends_sentence[:vocab]]).all():
+        allowed = torch.isfinite(logits)
+        if not s.cut and not s.ended and not (allowed & self.not_ender[:vocab]).any():
             s.cut = True  # only a closing mark fits: the model did not choose to stop here
-        if s.cut and not s.ended and not torch.isinf(logits[~self.table.ellipsis[:vocab]]).all():
-            logits[self.table.ellipsis[:vocab]] = NEG  # a cut word is never closed with "……"
-        if torch.isinf(logits).all():  # every rule at once leaves nothing: close the sentence
+        if s.cut and not s.ended and (allowed & self.not_ellipsis[:vocab]).any():
+            logits.masked_fill_(self.table.ellipsis[:vocab], NEG)  # a cut word is never closed with "……"
+        if not allowed.any():  # every rule at once leaves nothing: close the sentence
             logits[self.table.ender_ids + self.table.eos_ids] = 0.0
         return logits
 
@@ -185,11 +188,12 @@ class LengthController:
     def _filler_bans(self, s: DecodeState) -> torch.Tensor:
         """Pieces that would make the text filler (LENGTH_RULES.md §3): a third mark in a row, marks past 40% of
         the 字, and an end of text after a dangling mark (，、：“ …)."""
-        t = self.table
+        t, ids = self.table, self.mark_ids
         run = trailing_mark_run(s.text)
         banned = (t.mark_run > MAX_MARK_RUN) | (t.lead_marks + run > MAX_MARK_RUN)
-        share = (s.marks + t.marks).float() > torch.clamp(MAX_MARK_SHARE * (s.chars + t.chars).float(), min=1.0)
-        banned |= share & (t.marks > 0)
+        # the share rule reads only the pieces that hold a mark (406 of Qwen's 151,936)
+        share = (s.marks + t.marks[ids]).float() > torch.clamp(MAX_MARK_SHARE * (s.chars + t.chars[ids]).float(), min=1.0)
+        banned[ids[share]] = True
         tail = s.text.rstrip()[-1:]
         if tail and tail in DANGLING:
             banned |= self.eos_mask
@@ -316,7 +320,20 @@ def _over(t: TokenTable, unit: str, hard_hi: int, count: int) -> torch.Tensor:
     delta = t.chars if unit == "char" else t.han
     room = hard_hi - count
     reserve = 1 if unit == "char" else 0
+    if room - reserve >= _longest(t, unit):  # far from the bound (most steps of a long text): nothing passes it
+        return torch.zeros_like(t.newline)
     return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
+
+
+_LONGEST: dict[tuple[int, str], int] = {}
+
+
+def _longest(t: TokenTable, unit: str) -> int:
+    """The most 字 (or Han) one piece of ``t`` adds (16 and 6 in Qwen's vocabulary)."""
+    key = (id(t.chars), unit)
+    if key not in _LONGEST:
+        _LONGEST[key] = int((t.chars if unit == "char" else t.han).max())
+    return _LONGEST[key]
 
 
 def repeats_a_run(text: str, piece: str, span: int = LOOP_SPAN) -> bool:
