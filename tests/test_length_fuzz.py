@@ -28,7 +28,8 @@ def warm():
 PATHOLOGICAL = ["0多字", "万多字", "写个0多句的祝福", "零多字", "0k多字", "至少0字", "9" * 400 + "多字",
                 "9" * 320 + "分钟的致辞", "1" * MAX_CHARS, " " * MAX_CHARS, "1" + " " * (MAX_CHARS - 2) + "字",
                 "在" + "\n" * (MAX_CHARS - 1), "一" * MAX_CHARS, "1字" * (MAX_CHARS // 2), "1 " * (MAX_CHARS // 2),
-                "字数：" + "1" * (MAX_CHARS - 3), "春联" * (MAX_CHARS // 2), "写春联作文" * (MAX_CHARS // 5)]
+                "字数：" + "1" * (MAX_CHARS - 3), "春联" * (MAX_CHARS // 2), "写春联作文" * (MAX_CHARS // 5),
+                "0" + ",000" * (MAX_CHARS // 4 - 1), "🇨🇳" * (MAX_CHARS // 2), "秒1" * (MAX_CHARS // 2)]
 
 
 def _sane(c) -> bool:
@@ -124,6 +125,7 @@ def test_fuzzy_and_degenerate_numbers(text, expected, no_hang):
 
 @settings(max_examples=1000, deadline=DEADLINE_MS)
 @given(requests())
+@_with_examples(PATHOLOGICAL)
 def test_every_text_is_counted_and_scored_in_time(text):
     try:
         constraints = parse(text).constraints
