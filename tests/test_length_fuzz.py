@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hesui.length import LengthSpecError, count_han, is_han, parse
 from hesui.length.fuzz import MAX_CHARS, requests, score_all
 from hesui.length.spec import MAX_CONSTRAINTS, MAX_LENGTH
+from hesui.length.words import MAX_IGNORED
 
 DEADLINE_MS = 50  # per input of up to MAX_CHARS characters; the benchmark's slowest input is well under it
 
@@ -58,7 +59,7 @@ def test_every_request_is_read_or_refused_in_time(text):
     except LengthSpecError as e:
         assert str(e) and not str(e).startswith("Traceback")  # a message for the user, in words
         return
-    assert len(spec.constraints) <= MAX_CONSTRAINTS
+    assert len(spec.constraints) <= MAX_CONSTRAINTS and len(spec.ignored) <= MAX_IGNORED  # what /hesui/parse sends
     assert all(_sane(c) for c in spec.constraints), spec.constraints
     assert all(0 <= a <= b <= len(text) for _, a, b in spec.origins)
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .numerals import CN_NUM_CHARS, NUMBER, parse_number
-from .words import SPEECH, Taken, ignored_numbers, mask_set_words, normalize, rewrite_verb
+from .words import MAX_IGNORED, SPEECH, Taken, ignored_numbers, mask_set_words, normalize, rewrite_verb
 
 MAX_LENGTH = 5000  # 字; a longer request is out of scope for a greeting model
 MAX_CONSTRAINTS = 8  # a real request states 1–3 ("三段，每段不超过50字"); each one is counted and scored per answer
@@ -54,7 +54,7 @@ class Spec:
     source: str = ""
     # For each constraint, the words it was read from and their [start, end) in the request.
     origins: list[tuple[str, int, int]] = field(default_factory=list)
-    # Numbers read but not taken as the answer's length: (words, why), in the order they stand.
+    # Numbers read but not taken as the answer's length: (words, why), in the order they stand; the first MAX_IGNORED.
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -387,7 +387,7 @@ def parse(text: str) -> Spec:
     for span, _ in ignored:
         taken.add(span)
     ignored += ignored_numbers(masked, taken)
-    ignored.sort(key=lambda x: x[0][0])
+    ignored = sorted(ignored, key=lambda x: x[0][0])[:MAX_IGNORED]
     constraints = [c for _, c in found]
     check(constraints)
     origins = [(text[a:b].strip(), a, b) for (a, b) in (norm.span(s) for s, _ in found)]

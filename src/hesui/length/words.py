@@ -165,7 +165,7 @@ def _why(text: str, a: int, b: int) -> tuple[str, int]:
     return "not followed by a length unit", 0
 
 
-MAX_IGNORED = 32  # numbers explained per request: enough for any real one, and a list of 2,500 helps no one
+MAX_IGNORED = 32  # numbers and phrases explained per request: enough for any real one; 2,500 would help no one
 
 
 def ignored_numbers(text: str, skip: Taken) -> list[tuple[tuple[int, int], str]]:

@@ -161,7 +161,8 @@ def make_router(app_state) -> APIRouter:
                 app_state.batcher.cancel(t)
             return error(400, "the client went away", "cancelled")
         try:
-            return await app_state.work.run(completion, cid, model, answers)  # counts and scores each answer
+            # counts and scores each answer, and encodes the body, off the event loop
+            return await app_state.work.run(lambda: JSONResponse(completion(cid, model, answers)))
         except BadRequest as e:
             return bad_request(e)
 

@@ -128,7 +128,8 @@ def make_router(app_state) -> APIRouter:
         if answer is None:
             return error(INVALID_ARGUMENT, "the client went away")
         try:
-            return await app_state.work.run(result, cid, answer)  # counts and scores the answer
+            # counts and scores the answer, and encodes the body, off the event loop
+            return await app_state.work.run(lambda: JSONResponse(result(cid, answer)))
         except BadRequest as e:
             return error(CODES[e.kind], e.message)
 
