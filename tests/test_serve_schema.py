@@ -31,7 +31,7 @@ from hesui.serve.testing import serve_in_thread  # noqa: E402
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZED = ["/v1/chat/completions", "/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/{endpoint}", "/hesui/parse",
           "/hesui/count"]
-EXAMPLES = 20  # per route, half following the document and half breaking it; about 30 s in all
+EXAMPLES = 20  # per route: bodies that follow the document, that break it, and well-formed chats; ~30 s in all
 MAX_TOKENS = 16  # new tokens a fuzzed request may ask for (see _short_generation)
 SLOW_REQUESTS = ["1字" * 2500, "秒1" * 2500, "6字" * 2500, "1 " * 2500]  # the parser's slowest, 15–35 ms each
 
