@@ -3,7 +3,7 @@
 The layout is llama.cpp's (its convert_lora_to_gguf.py): ``general.type = adapter``, ``adapter.type = lora``,
 ``adapter.lora.alpha``, and per adapted weight ``<gguf name>.weight.lora_a`` (rank × in) and ``.lora_b``
 (out × rank); llama.cpp scales B·A by alpha / rank, as PEFT does. Tensor names are mapped with the ``gguf``
-package's ``TensorNameMap`` for the base's architecture. Converted files are cached by the adapter's sha256.
+package's ``TensorNameMap`` for the base's architecture (``lora_pairs``, which the merge into a GGUF reads too).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .registry import ModelError, cache_dir, check_adapter
+from .registry import ModelError, check_adapter
 
 PEFT_PREFIX = "base_model.model."
 
@@ -44,22 +44,11 @@ def _field(reader, key: str):
     return field.contents()
 
 
-def gguf_lora_for(adapter: str | Path, base_gguf: str | Path) -> Path:
-    """The GGUF LoRA of ``adapter`` for the base model ``base_gguf``, converted once and kept in the cache."""
-    arch, blocks = gguf_architecture(base_gguf)
-    target = cache_dir() / "lora" / f"{adapter_sha256(adapter)[:24]}-{arch}.gguf"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".partial")
-        write_gguf_lora(adapter, tmp, arch, blocks)
-        tmp.replace(target)
-    return target
+def lora_pairs(adapter: str | Path, arch: str, blocks: int) -> tuple[dict, list[tuple[str, "np.ndarray", "np.ndarray"]]]:
+    """(the adapter's config, [(GGUF name of the adapted weight, A: rank × in, B: out × rank)], float32) for a base
+    of architecture ``arch`` with ``blocks`` layers.
 
-
-def write_gguf_lora(adapter: str | Path, out: str | Path, arch: str, blocks: int) -> Path:
-    """Write ``adapter`` (a PEFT LoRA directory) as a GGUF LoRA for a base of architecture ``arch``.
-
-    Raises ModelError for what llama.cpp cannot apply (DoRA, per-module ranks, a module it has no name for)."""
+    Raises ModelError for what llama.cpp cannot apply (DoRA, rsLoRA, per-module ranks, a module it has no name for)."""
     import gguf
     from safetensors.numpy import load_file
 
@@ -74,18 +63,29 @@ def write_gguf_lora(adapter: str | Path, out: str | Path, arch: str, blocks: int
         raise ModelError(f"the gguf package does not know the architecture {arch!r}")
     names = gguf.get_tensor_name_map(arch_id, blocks)
     weights = load_file(str(path / "adapter_model.safetensors"))
+    pairs = []
+    for key in sorted(k for k in weights if k.endswith(".lora_A.weight")):
+        module = key.removeprefix(PEFT_PREFIX).removesuffix(".lora_A.weight")
+        name = names.get_name(module + ".weight", try_suffixes=(".weight",))
+        if name is None:
+            raise ModelError(f"llama.cpp has no tensor for the adapted module {module} ({arch})")
+        b = weights[key.replace(".lora_A.", ".lora_B.")]
+        pairs.append((name, weights[key].astype("float32"), b.astype("float32")))
+    return config, pairs
+
+
+def write_gguf_lora(adapter: str | Path, out: str | Path, arch: str, blocks: int) -> Path:
+    """Write ``adapter`` (a PEFT LoRA directory) as a GGUF LoRA for a base of architecture ``arch``."""
+    import gguf
+
+    config, pairs = lora_pairs(adapter, arch, blocks)
     writer = gguf.GGUFWriter(str(out), arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(config["lora_alpha"]))
-    for key in sorted(k for k in weights if k.endswith(".lora_A.weight")):
-        module = key[len(PEFT_PREFIX):-len(".lora_A.weight")] if key.startswith(PEFT_PREFIX) else key[:-15]
-        name = names.get_name(module + ".weight", try_suffixes=(".weight",))
-        if name is None:
-            raise ModelError(f"llama.cpp has no tensor for the adapted module {module} ({arch})")
-        b_key = key.replace(".lora_A.", ".lora_B.")
-        writer.add_tensor(f"{name}.lora_a", weights[key].astype("float32"))
-        writer.add_tensor(f"{name}.lora_b", weights[b_key].astype("float32"))
+    for name, a, b in pairs:
+        writer.add_tensor(f"{name}.lora_a", a)
+        writer.add_tensor(f"{name}.lora_b", b)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -8,43 +8,22 @@ several times slower there.
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
-from .gguf_lora import PEFT_PREFIX, adapter_sha256, gguf_architecture
-from .registry import ModelError, cache_dir, check_adapter
+from .gguf_lora import adapter_sha256, gguf_architecture, lora_pairs
+from .registry import ModelError, cache_dir
 
 QUANTS = {"q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M", "f16": "LLAMA_FTYPE_MOSTLY_F16"}
 SKIPPED_KEYS = ("GGUF.", "general.architecture", "general.file_type", "general.quantization_version")
 
 
 def lora_deltas(adapter: str | Path, arch: str, blocks: int) -> dict[str, "np.ndarray"]:
-    """GGUF tensor name → the LoRA delta (out × in, float32) that the adapter adds to it."""
-    import gguf
-    from safetensors.numpy import load_file
-
-    path = check_adapter(str(adapter))
-    config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
-    if any(config.get(k) for k in ("use_dora", "use_rslora", "rank_pattern", "alpha_pattern")):
-        raise ModelError(f"the adapter {path} uses DoRA, rsLoRA or per-module ranks, which hesui cannot merge "
-                         "into a GGUF; run with --engine transformers")
-    arch_id = next((k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == arch), None)
-    if arch_id is None:
-        raise ModelError(f"the gguf package does not know the architecture {arch!r}")
-    names = gguf.get_tensor_name_map(arch_id, blocks)
-    weights = load_file(str(path / "adapter_model.safetensors"))
+    """GGUF tensor name → the LoRA delta (out × in, float32) that the adapter adds to it: alpha / r · B·A."""
+    config, pairs = lora_pairs(adapter, arch, blocks)
     scale = float(config["lora_alpha"]) / float(config["r"])
-    deltas = {}
-    for key in (k for k in weights if k.endswith(".lora_A.weight")):
-        module = key.removeprefix(PEFT_PREFIX).removesuffix(".lora_A.weight")
-        name = names.get_name(module + ".weight", try_suffixes=(".weight",))
-        if name is None:
-            raise ModelError(f"llama.cpp has no tensor for the adapted module {module} ({arch})")
-        b = weights[key.replace(".lora_A.", ".lora_B.")].astype("float32")
-        deltas[name] = scale * (b @ weights[key].astype("float32"))
-    return deltas
+    return {name: scale * (b @ a) for name, a, b in pairs}
 
 
 def merge_into_f16(base: str | Path, adapter: str | Path, out: str | Path, *, metadata: dict | None = None) -> Path:
