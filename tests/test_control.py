@@ -130,5 +130,5 @@ def test_paragraph_breaks_after_a_full_stop_only_where_they_belong(tiny_engine, 
     controller = LengthController(table, [make_plan(parse(request_text))], 0, tiny_engine.tokenizer)
     state = DecodeState()
     state.update("新年到了，我们一家人围在桌边包饺子，窗外的烟花一朵接一朵地亮起来。")  # 34 字, one sentence closed
-    banned = controller._bans(state)
+    banned = controller.rows[0]._bans(state)
     assert bool(banned[table.newline_id]) is not may_break

@@ -63,13 +63,13 @@ def test_filler_bans_block_a_third_mark(tiny_engine):
     controller = LengthController(table, [make_plan(parse("写100字左右的贺词"))], 0, tiny_engine.tokenizer)
     state = DecodeState()
     state.update("新年到了，祝你快乐！！")  # two marks in a row already
-    banned = controller._filler_bans(state)
+    banned = controller.rows[0]._filler_bans(state)
     ids = tiny_engine.tokenizer.encode("。", add_special_tokens=False)
     assert bool(banned[ids[0]])  # a third mark is banned
     han = tiny_engine.tokenizer.encode("新", add_special_tokens=False)
     assert not bool(banned[han[0]])  # words are not
     state.update("新年到了，祝你快乐！！新年，")
-    assert bool(controller._filler_bans(state)[table.eos_ids[0]])  # no end after a dangling comma
+    assert bool(controller.rows[0]._filler_bans(state)[table.eos_ids[0]])  # no end after a dangling comma
 
 
 def test_impossible_with_real_words_is_reported_not_ok():

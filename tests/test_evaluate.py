@@ -148,6 +148,11 @@ def test_compare_of_finished_runs_warns_of_different_requests_and_keeps_general(
     assert json.loads((report / "metrics.json").read_text())["general"] == {"full": {"pass_rate": 0.5, "rows": []}}
     with pytest.raises(ValueError, match="both called 'full'"):
         compare([parse_setting(str(full))] * 2, data=None, limit=None, out=tmp_path / "r2", command="x")
+    # with --data and --limit, a finished run is compared on those first requests only: no warning then
+    report = compare([parse_setting(str(full)), parse_setting(str(short))], data=str(requests_txt), limit=2,
+                     out=tmp_path / "r3", command="hesui compare full short --limit 2")
+    assert "different requests" not in capsys.readouterr().err
+    assert json.loads((report / "metrics.json").read_text())["metrics"]["full"]["overall"]["n"] == 2
 
 
 def test_compare_writes_offline_html_md_and_charts(tiny_engine, requests_txt, tmp_path):

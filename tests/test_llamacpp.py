@@ -183,3 +183,19 @@ def test_stream_on_llama_cpp_adds_up(tiny_llama_engine):
     answer = gen.stream([ChatRequest.of("写一条30字以内的拜年短信", SamplingConfig(seed=2))],
                         lambda i, delta: got.append(delta))[0]
     assert "".join(got) == answer.text and answer.ok is True
+
+
+def test_an_adapter_of_another_base_is_refused_in_one_line(tmp_path, tuned, tiny_tokenizer, capsys):
+    """The same architecture and tensor names, other sizes: a clear error, no traceback, nothing left behind."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from hesui.cli import main
+
+    wider = Qwen2ForCausalLM(Qwen2Config(vocab_size=len(tiny_tokenizer), hidden_size=64, intermediate_size=128,
+                                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2))
+    other = write_gguf(wider, tiny_tokenizer, tmp_path / "wider.gguf")
+    out = tmp_path / "x.gguf"
+    assert main(["export", "--adapter", str(tuned[1]), "--gguf", str(out), "--model", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "trained on another base" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))

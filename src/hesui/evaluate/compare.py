@@ -211,9 +211,12 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
             with_general: bool = False, progress=None, engine: str = "auto") -> Path:
     """Evaluate every setting that is not a finished run, then write the comparison into ``out``.
 
-    A finished run brings its general-set result when it was run with one (general.json). Raises ValueError
-    for two settings with one label (one would hide the other)."""
-    from .run import EvalConfig, evaluate
+    A finished run brings its general-set result when it was run with one (general.json); with ``data`` and
+    ``limit``, only its rows for the first ``limit`` requests of ``data`` are compared. Raises ValueError for two
+    settings with one label (one would hide the other)."""
+    from .run import EvalConfig, evaluate, load_items
+
+    wanted = {i.id for i in load_items(Path(data), limit)} if data and limit else None
 
     labels = [s.label for s in settings]
     twice = sorted({label for label in labels if labels.count(label) > 1})
@@ -224,7 +227,7 @@ def compare(settings: list[Setting], *, data: str | None, limit: int | None, out
     engines: dict[tuple, object] = {}
     for s in settings:
         if s.run_dir is not None:
-            runs[s.label] = load_rows(s.run_dir)
+            runs[s.label] = [r for r in load_rows(s.run_dir) if wanted is None or r["id"] in wanted]
             if with_general and (s.run_dir / GENERAL_FILE).is_file():
                 general[s.label] = json.loads((s.run_dir / GENERAL_FILE).read_text(encoding="utf-8"))
             continue

@@ -1,4 +1,8 @@
-"""The length controller: a logits processor that steers decoding to meet the request's length.
+"""The length controller: the rules that steer decoding to meet the request's length, one row at a time.
+
+``RowRules.steer`` is one row's step (its plan, language, state and logits in, steered logits out);
+``LengthController`` holds a batch's rows and states, with ``steer_row`` for any engine and ``__call__`` as a
+transformers logits processor.
 
 Rules, per answer and per step (counts in the contract's units, never tokens):
 - no end of text before the lower bound (``Budget.eos_from``);
@@ -39,33 +43,22 @@ LOOP_CHECK = TOP_K  # the pieces a row is sampled from (sampling.draw_token); th
 
 
 class LengthController:
-    """The length rules for a batch of rows; ``__call__`` is the transformers logits-processor adapter,
-    ``steer_row`` the one-row step any engine calls."""
+    """The length rules for a batch of rows: one ``RowRules`` and one ``DecodeState`` per row. ``steer_row`` is the
+    one-row step any engine calls; ``__call__`` is the transformers logits-processor adapter."""
 
     def __init__(self, table: TokenTable, plans: list[Plan], prompt_len: int, tokenizer, *,
                  chinese: bool | list[bool] = True):
         """``plans`` holds one plan per batch row (best-of-N candidates share the same one); ``chinese`` is one
         flag for all rows or one per row, so an English request does not lift the ban for its batch-mates."""
         self.table, self.plans, self.prompt_len, self.tokenizer = table, plans, prompt_len, tokenizer
-        self.plan = plans[0]  # the row being steered; set in __call__
+        languages = [chinese] * len(plans) if isinstance(chinese, bool) else list(chinese)
+        masks = TableMasks(table)
+        self.rows = [RowRules(table, masks, plan, lang) for plan, lang in zip(plans, languages)]
         self.states: list[DecodeState] = []
-        self.chinese = [chinese] * len(plans) if isinstance(chinese, bool) else list(chinese)
-        open_ban = table.special.clone()
-        open_ban[table.eos_ids] = False
-        penalty = table.ascii_word.float() * ASCII_PENALTY + table.symbol.float() * SYMBOL_PENALTY
-        self._by_language = {True: (open_ban | table.foreign, penalty), False: (open_ban, None)}
-        self.base_ban, self.penalty = self._by_language[self.chinese[0]]  # the row being steered; set in __call__
-        self.eos_mask = torch.zeros_like(table.special)
-        self.eos_mask[table.eos_ids] = True
-        self.clause_ids = [i for i, p in enumerate(table.pieces) if p in ("，", "、", "；", "：")]
-        self.mark_ids = torch.nonzero(table.marks > 0).flatten()
-        self.not_ender, self.not_ellipsis = ~table.ends_sentence, ~table.ellipsis
 
     def perfect(self, row: int) -> bool:
         """The row ended by itself inside the aimed window: no other candidate can beat it."""
-        s, p = self.states[row], self.plans[row]
-        return (s.finished and natural_end(s) and s.ended
-                and all(b.aim_lo <= s.count(b.unit) <= b.aim_hi for b in p.text_budgets))
+        return self.rows[row].perfect(self.states[row])
 
     def start(self, rows: int) -> None:
         """One fresh state per row: for an engine that drives its rows itself (``steer_row``)."""
@@ -95,12 +88,41 @@ class LengthController:
         if state.ended:
             state.end_logprob = state.stop_logprob
         state.stop_logprob = torch.log_softmax(logits.float(), -1)[self.table.ender_ids[:2]].max().item()
-        self.plan = self.plans[row]
-        self.base_ban, self.penalty = self._by_language[self.chinese[row]]
-        return self._steer(state, logits)
+        return self.rows[row].steer(state, logits)
+
+
+class TableMasks:
+    """What every row's rules read off the token table, computed once per batch."""
+
+    def __init__(self, table: TokenTable):
+        open_ban = table.special.clone()
+        open_ban[table.eos_ids] = False
+        penalty = table.ascii_word.float() * ASCII_PENALTY + table.symbol.float() * SYMBOL_PENALTY
+        self.by_language = {True: (open_ban | table.foreign, penalty), False: (open_ban, None)}
+        self.eos = torch.zeros_like(table.special)
+        self.eos[table.eos_ids] = True
+        self.clause_ids = [i for i, p in enumerate(table.pieces) if p in ("，", "、", "；", "：")]
+        self.mark_ids = torch.nonzero(table.marks > 0).flatten()
+        self.not_ender, self.not_ellipsis = ~table.ends_sentence, ~table.ellipsis
+
+
+class RowRules:
+    """The length rules of one row: pure functions of its plan, its language, the token table, the row's
+    ``DecodeState`` and its logits. ``steer(state, logits)`` is one step."""
+
+    def __init__(self, table: TokenTable, masks: TableMasks, plan: Plan, chinese: bool):
+        self.table, self.plan = table, plan
+        self.base_ban, self.penalty = masks.by_language[chinese]
+        self.eos_mask, self.clause_ids, self.mark_ids = masks.eos, masks.clause_ids, masks.mark_ids
+        self.not_ender, self.not_ellipsis = masks.not_ender, masks.not_ellipsis
+
+    def perfect(self, s: DecodeState) -> bool:
+        """The row ended by itself inside the aimed window: no other candidate can beat it."""
+        return (s.finished and natural_end(s) and s.ended
+                and all(b.aim_lo <= s.count(b.unit) <= b.aim_hi for b in self.plan.text_budgets))
 
     # --- one row ------------------------------------------------------------------------------------
-    def _steer(self, s: DecodeState, logits: torch.Tensor) -> torch.Tensor:
+    def steer(self, s: DecodeState, logits: torch.Tensor) -> torch.Tensor:
         vocab = logits.shape[-1]
         forced = self._poem_force(s) if self.plan.poem else self._forced(s)
         if forced is not None:

@@ -48,8 +48,11 @@ def merge_into_f16(base: str | Path, adapter: str | Path, out: str | Path, *, me
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     for t in reader.tensors:
         if t.name in deltas:
-            weight = gguf.quants.dequantize(t.data, t.tensor_type).reshape(deltas[t.name].shape)
-            writer.add_tensor(t.name, (weight + deltas[t.name]).astype(np.float16))
+            weight = gguf.quants.dequantize(t.data, t.tensor_type)
+            if weight.size != deltas[t.name].size:
+                raise ModelError(f"the adapter's {t.name} is {deltas[t.name].shape} and {Path(base).name}'s is "
+                                 f"{tuple(reversed(t.shape.tolist()))}: it was trained on another base (--model)")
+            writer.add_tensor(t.name, (weight.reshape(deltas[t.name].shape) + deltas[t.name]).astype(np.float16))
         else:
             writer.add_tensor(t.name, t.data, raw_shape=t.data.shape, raw_dtype=t.tensor_type)
     writer.write_header_to_file()
