@@ -109,8 +109,9 @@ def add_write(sub) -> None:
 
 def add_engine_arg(p) -> None:
     p.add_argument("--engine", default="auto", choices=("auto", "llama.cpp", "transformers"),
-                   help="what runs the model: llama.cpp (GGUF files, any CPU) or transformers (Hugging Face "
-                        "directories, CUDA GPUs); auto (default) is llama.cpp on a CPU for a GGUF, else transformers")
+                   help="what runs the model: llama.cpp (GGUF files on the CPU; built for this machine at install) "
+                        "or transformers (Hugging Face directories and GGUF files, on a CPU or a CUDA GPU); auto "
+                        "(default): llama.cpp for a GGUF when there is no CUDA GPU, else transformers")
 
 
 # --- hesui data build | validate | convert --------------------------------------------------------------

@@ -46,8 +46,8 @@ def import_llama_cpp():
     try:
         import llama_cpp
     except (ImportError, OSError) as e:  # OSError: the shared library failed to load (built for another CPU…)
-        raise ModelError(f"llama-cpp-python could not be loaded ({e}); reinstall it (pip install -e . builds it "
-                         "for this machine) or run with --engine transformers") from None
+        raise ModelError(f"llama-cpp-python could not be loaded ({e}); rebuild it for this machine (pip install "
+                         "--force-reinstall --no-cache-dir llama-cpp-python) or run with --engine transformers") from None
     global _log_errors
     if _log_errors is None:
         _log_errors = llama_cpp.llama_log_callback(_print_error)

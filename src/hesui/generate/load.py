@@ -35,7 +35,8 @@ def pick_engine(engine: str, source: registry.ModelSource) -> str:
     if engine != "auto":
         if engine == "llama.cpp" and source.gguf_file is None:
             raise ModelError(f"llama.cpp runs GGUF files and {source.directory} is a Hugging Face directory: "
-                             "use --engine transformers, or write a GGUF with hesui export --gguf")
+                             "use --engine transformers, or convert it with llama.cpp's convert_hf_to_gguf.py "
+                             "(a tuned adapter: hesui export --adapter DIR --gguf FILE.gguf)")
         return engine
     if source.gguf_file is None or _cuda():
         return "transformers"
