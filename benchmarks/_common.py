@@ -1,7 +1,6 @@
 """Shared by the benchmark scripts: loading the engine and reading the dev prompts."""
 from __future__ import annotations
 
-import re
 import statistics
 from pathlib import Path
 
@@ -19,10 +18,8 @@ def median(xs: list[float]) -> float:
 
 
 def cpu_flags() -> str:
-    """This CPU's SIMD flags, as `grep -o -w 'avx2\\|avx512[a-z_0-9]*\\|amx[a-z_0-9]*' /proc/cpuinfo | sort -u`
-    prints them: timings on another machine are comparable only with the same ones."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown (no /proc/cpuinfo)"
-    return " ".join(sorted(set(re.findall(r"\b(?:avx2|avx512[a-z_0-9]*|amx[a-z_0-9]*)\b", text)))) or "none"
+    """This CPU's SIMD flags as one line (hesui.generate.load.cpu_flags): timings on another machine are comparable
+    only with the same ones."""
+    from hesui.generate.load import cpu_flags as flags
+
+    return " ".join(flags()) or "none (or no /proc/cpuinfo)"

@@ -104,6 +104,7 @@ class TableMasks:
         self.clause_ids = [i for i, p in enumerate(table.pieces) if p in ("，", "、", "；", "：")]
         self.mark_ids = torch.nonzero(table.marks > 0).flatten()
         self.not_ender, self.not_ellipsis = ~table.ends_sentence, ~table.ellipsis
+        self.longest = {"char": int(table.chars.max()), "han": int(table.han.max())}  # 16 and 6 in Qwen's vocabulary
 
 
 class RowRules:
@@ -114,12 +115,22 @@ class RowRules:
         self.table, self.plan = table, plan
         self.base_ban, self.penalty = masks.by_language[chinese]
         self.eos_mask, self.clause_ids, self.mark_ids = masks.eos, masks.clause_ids, masks.mark_ids
-        self.not_ender, self.not_ellipsis = masks.not_ender, masks.not_ellipsis
+        self.not_ender, self.not_ellipsis, self.longest = masks.not_ender, masks.not_ellipsis, masks.longest
 
     def perfect(self, s: DecodeState) -> bool:
         """The row ended by itself inside the aimed window: no other candidate can beat it."""
         return (s.finished and natural_end(s) and s.ended
                 and all(b.aim_lo <= s.count(b.unit) <= b.aim_hi for b in self.plan.text_budgets))
+
+    def _over(self, unit: str, hard_hi: int, count: int) -> torch.Tensor:
+        """Pieces that would pass the upper bound; for 字, one is kept back for the closing mark."""
+        t = self.table
+        room = hard_hi - count
+        reserve = 1 if unit == "char" else 0
+        if room - reserve >= self.longest[unit]:  # far from the bound (most steps of a long text): nothing passes
+            return torch.zeros_like(t.newline)
+        delta = t.chars if unit == "char" else t.han
+        return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
 
     # --- one row ------------------------------------------------------------------------------------
     def steer(self, s: DecodeState, logits: torch.Tensor) -> torch.Tensor:
@@ -197,7 +208,7 @@ class RowRules:
         t, p = self.table, self.plan
         banned = self.base_ban.clone()
         for b in p.budgets:
-            banned |= _over(t, b.unit, b.hard_hi, s.count(b.unit))
+            banned |= self._over(b.unit, b.hard_hi, s.count(b.unit))
         if not self._can_end(s):
             banned |= self.eos_mask
         banned |= self._paragraph_bans(s)
@@ -226,7 +237,7 @@ class RowRules:
         before N."""
         t, b = self.table, self.plan.sentence_budget
         n = _count(s.sentence_text, b.unit)
-        banned = _over(t, b.unit, b.hard_hi, n)
+        banned = self._over(b.unit, b.hard_hi, n)
         if n + 1 < b.hard_lo:
             banned |= t.has_ender
         return banned
@@ -237,10 +248,10 @@ class RowRules:
         par_chars = _count(s.paragraph_text, "char")
         if p.paragraph_budget:
             b = p.paragraph_budget
-            banned |= _over(t, b.unit, b.hard_hi, _count(s.paragraph_text, b.unit))
+            banned |= self._over(b.unit, b.hard_hi, _count(s.paragraph_text, b.unit))
         target = p.paragraph_target
         if target and p.paragraphs and s.paragraphs < p.paragraphs[0]:
-            banned |= _over(t, "char", int(PARAGRAPH_STRETCH * target), par_chars)  # close it, then break
+            banned |= self._over("char", int(PARAGRAPH_STRETCH * target), par_chars)  # close it, then break
         if s.at_paragraph_start or (p.paragraphs and s.paragraphs >= p.paragraphs[1]):
             banned |= t.newline  # no blank paragraphs, none past the asked count
         elif target and par_chars < 0.5 * target:
@@ -335,27 +346,6 @@ class RowRules:
         index, _, han = self._line_state(s)
         room = self._line_target(index) - han
         return ~self.table.only_han | (self.table.han > room) | self.base_ban
-
-
-def _over(t: TokenTable, unit: str, hard_hi: int, count: int) -> torch.Tensor:
-    """Pieces that would pass the upper bound; for 字, one is kept back for the closing mark."""
-    delta = t.chars if unit == "char" else t.han
-    room = hard_hi - count
-    reserve = 1 if unit == "char" else 0
-    if room - reserve >= _longest(t, unit):  # far from the bound (most steps of a long text): nothing passes it
-        return torch.zeros_like(t.newline)
-    return torch.where(t.ends_sentence, delta > room, delta > room - reserve)
-
-
-_LONGEST: dict[tuple[int, str], int] = {}
-
-
-def _longest(t: TokenTable, unit: str) -> int:
-    """The most 字 (or Han) one piece of ``t`` adds (16 and 6 in Qwen's vocabulary)."""
-    key = (id(t.chars), unit)
-    if key not in _LONGEST:
-        _LONGEST[key] = int((t.chars if unit == "char" else t.han).max())
-    return _LONGEST[key]
 
 
 def repeats_a_run(text: str, piece: str, span: int = LOOP_SPAN) -> bool:

@@ -30,6 +30,7 @@ __all__ = ["MAX_REQUEST_CHARS", "Answer", "ChatMessage", "ChatRequest", "Generat
            "TransformersEngine", "check_request", "rank_key"]
 
 class TransformersEngine(RequestCalls):
+    engine_name = "transformers"  # what --engine calls it; recorded by eval and write --json
     def __init__(self, model, tokenizer, *, name: str = "model"):
         self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
         self.tokenizer.padding_side = "left"

@@ -100,6 +100,7 @@ class _Row:
 
 class LlamaCppEngine(RequestCalls):
     """``Engine.sample`` on a GGUF model through llama.cpp, optionally with a GGUF LoRA adapter."""
+    engine_name = "llama.cpp"  # what --engine calls it; recorded by eval and write --json
 
     def __init__(self, path: str | Path, *, name: str | None = None, lora: str | Path | None = None,
                  threads: int | None = None):

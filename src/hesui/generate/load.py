@@ -69,7 +69,6 @@ def load_engine(model: str | None = None, adapter: str | None = None, *, engine:
         if adapter:  # merged once: a LoRA applied at run time made each step several times slower
             path = merged_gguf_for(registry.check_adapter(adapter), path)
         loaded = LlamaCppEngine(path, name=name)
-    loaded.engine_name = chosen
     return loaded
 
 
@@ -82,6 +81,6 @@ def load_generator(model: str | None = None, adapter: str | None = None, *, engi
 def describe(generator) -> dict:
     """What ran: the engine and the CPU's instruction sets (eval's config.json, ``hesui write --json``)."""
     engine = getattr(generator, "engine", generator)
-    return {"backend": getattr(engine, "engine_name", "transformers"), "cpu_flags": list(cpu_flags())}
+    return {"backend": getattr(engine, "engine_name", "unknown"), "cpu_flags": list(cpu_flags())}
 
 

@@ -28,11 +28,11 @@ def adapter_sha256(adapter: str | Path) -> str:
     return digest.hexdigest()
 
 
-def gguf_architecture(gguf_path: str | Path) -> tuple[str, int]:
-    """(general.architecture, block count) of a GGUF model, read from its header."""
+def gguf_architecture(gguf: "str | Path | GGUFReader") -> tuple[str, int]:
+    """(general.architecture, block count) of a GGUF model (a path, or a reader already open), from its header."""
     from gguf import GGUFReader
 
-    reader = GGUFReader(str(gguf_path))
+    reader = gguf if isinstance(gguf, GGUFReader) else GGUFReader(str(gguf))
     arch = _field(reader, "general.architecture")
     return arch, int(_field(reader, f"{arch}.block_count"))
 

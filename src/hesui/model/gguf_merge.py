@@ -32,7 +32,7 @@ def merge_into_f16(base: str | Path, adapter: str | Path, out: str | Path, *, me
     import numpy as np
 
     reader = gguf.GGUFReader(str(base))
-    arch, blocks = gguf_architecture(base)
+    arch, blocks = gguf_architecture(reader)
     deltas = lora_deltas(adapter, arch, blocks)
     missing = sorted(set(deltas) - {t.name for t in reader.tensors})
     if missing:
