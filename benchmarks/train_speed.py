@@ -27,10 +27,10 @@ def one(method: str, bf16: bool, steps: int, batch: int) -> dict:
     from hesui.model import registry
     from hesui.train.config import TrainConfig
     from hesui.train.dataset import PadCollator, encode
-    from hesui.train.sft import _prepare_model
+    from hesui.train.common import prepare_model
 
     model, tok = registry.load(registry.resolve(None))
-    model = _prepare_model(model, TrainConfig(method=method)).train()
+    model = prepare_model(model, TrainConfig(adapter=method)).train()
     records = [json.loads(l) for l in Path("data/train.jsonl").read_text(encoding="utf-8").splitlines()[:batch]]
     inputs = PadCollator(tok.pad_token_id or tok.eos_token_id)([encode(r, tok) for r in records])
     params = [p for p in model.parameters() if p.requires_grad]

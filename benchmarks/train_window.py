@@ -19,7 +19,7 @@ from _common import RESULTS, median
 from hesui.model import registry
 from hesui.train.config import TrainConfig
 from hesui.train.dataset import PadCollator, encode
-from hesui.train.sft import _prepare_model
+from hesui.train.common import prepare_model
 
 SETTINGS = {"all logits, dropout 0.05": (False, 0.05), "answer window, dropout 0.05": (True, 0.05),
             "answer window, no dropout": (True, 0.0)}
@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     base, tok = registry.load(registry.resolve(None))
-    model = _prepare_model(base, TrainConfig(method="lora", lora_dropout=0.05)).train()
+    model = prepare_model(base, TrainConfig(adapter="lora", lora_dropout=0.05)).train()
     lines = open("data/train.jsonl", encoding="utf-8").read().splitlines()
     examples = [e for e in (encode(json.loads(l), tok) for l in lines[:200]) if 200 < len(e["input_ids"]) < 450]
     collate = PadCollator(tok.pad_token_id or tok.eos_token_id)

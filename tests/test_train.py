@@ -97,7 +97,7 @@ def test_training_prompt_is_the_inference_prompt(tiny_tokenizer):
 
 def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_dir, data_files):
     from hesui.provenance import file_sha256
-    from hesui.train.sft import train
+    from hesui.train import train
 
     cfg = _config(tmp_path, tiny_model_dir, data_files, max_steps=8, eval_steps=4)
     result = train(cfg)
@@ -109,7 +109,7 @@ def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_d
     assert all(r["tokens_per_s"] > 0 and r["eta_s"] is not None for r in rows)
     data = json.loads((cfg.run_dir / "data.json").read_text())
     assert data["train"]["sha256"] == file_sha256(data_files[0]) and data["counts"]["train_records"] == 4
-    assert (cfg.run_dir / "config.yaml").read_text().count("method: lora") == 1
+    assert (cfg.run_dir / "config.yaml").read_text().count("adapter: lora") == 1
     assert "hesui_commit" in json.loads((cfg.run_dir / "meta.json").read_text())
     assert (cfg.run_dir / "loss.png").stat().st_size > 1000
     assert list((cfg.run_dir / "tb").rglob("events.out.tfevents.*"))
@@ -118,7 +118,7 @@ def test_lora_steps_lower_the_loss_and_leave_a_run_record(tmp_path, tiny_model_d
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_model_dir, data_files, capsys):
-    from hesui.train.sft import train
+    from hesui.train import train
 
     train(_config(tmp_path, tiny_model_dir, data_files, max_steps=4, eval_steps=2))
     capsys.readouterr()
@@ -131,7 +131,8 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path, tiny_model_dir, dat
 def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data_files, capsys):
     from safetensors.torch import load_file
 
-    from hesui.train.sft import TrainError, train
+    from hesui.train import train
+    from hesui.train.common import TrainError
 
     first = train(_config(tmp_path, tiny_model_dir, data_files, name="first", max_steps=4, eval_steps=4))
     trained = load_file(first.weights_dir / "adapter_model.safetensors")
@@ -150,9 +151,9 @@ def test_init_adapter_continues_a_trained_adapter(tmp_path, tiny_model_dir, data
 def test_full_sft_saves_a_plain_model(tmp_path, tiny_model_dir, data_files):
     from transformers import AutoModelForCausalLM
 
-    from hesui.train.sft import train
+    from hesui.train import train
 
-    result = train(_config(tmp_path, tiny_model_dir, data_files, method="full", max_steps=2, eval_steps=2, lr=1e-3))
+    result = train(_config(tmp_path, tiny_model_dir, data_files, adapter="full", max_steps=2, eval_steps=2, lr=1e-3))
     assert (result.weights_dir / "config.json").is_file()
     AutoModelForCausalLM.from_pretrained(result.weights_dir)
 
@@ -162,7 +163,7 @@ def test_export_merges_the_adapter(tmp_path, tiny_model_dir, data_files):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from hesui.train.sft import train
+    from hesui.train import train
 
     adapter = train(_config(tmp_path, tiny_model_dir, data_files, max_steps=2, eval_steps=2)).weights_dir
     out = tmp_path / "merged"
@@ -178,9 +179,15 @@ def test_export_merges_the_adapter(tmp_path, tiny_model_dir, data_files):
 
 def test_every_shipped_config_loads():
     configs = sorted((REPO / "configs").rglob("*.yaml"))
-    assert [c.name for c in configs] == ["full.yaml", "lora.yaml"]
-    methods = {load_config(c).method for c in configs}
-    assert methods == {"lora", "full"}
+    assert [c.name for c in configs] == ["dpo.yaml", "full.yaml", "lora.yaml"]
+    assert {load_config(c).method for c in configs} == {"lora", "full", "lora-dpo"}
+
+
+def test_an_old_config_with_method_still_loads(tmp_path):
+    old = tmp_path / "old.yaml"
+    old.write_text("name: x\nmethod: full\nbf16: true\n", encoding="utf-8")
+    cfg = load_config(old)
+    assert (cfg.adapter, cfg.objective, cfg.bf16) == ("full", "sft", True)
 
 
 def test_scientific_notation_reads_as_a_number():
@@ -193,9 +200,11 @@ def test_scientific_notation_reads_as_a_number():
 @pytest.mark.parametrize("overrides, message", [
     (["lr=fast"], "lr must be float"),  # a value of the wrong type
     (["learning_rate=1e-4"], "unknown config key 'learning_rate'"),  # a key from another tool
-    (["method=qlora"], "method must be one of lora, full"),  # a method hesui does not have
+    (["adapter=qlora"], "adapter must be one of lora, full"),  # an adapter hesui does not have
+    (["objective=ppo"], "objective must be one of sft, dpo"),  # an objective hesui does not have
+    (["beta=0"], "beta must be above 0"),
     (["epochs"], "is not key=value"),  # a bare word
-    (["method=full", "init_adapter=models/hesui-lora"], "use it with method=lora"),  # an adapter needs LoRA
+    (["adapter=full", "init_adapter=models/hesui-lora"], "use it with adapter=lora"),  # an adapter needs LoRA
 ])
 def test_bad_settings_are_named(overrides, message):
     with pytest.raises(ConfigError, match=message):

@@ -147,6 +147,27 @@ def cmd_data_validate(args) -> int:
     return 1 if problems or n == 0 else 0
 
 
+def cmd_data_pairs(args) -> int:
+    from pathlib import Path
+
+    from hesui.data.build import write_jsonl
+    from hesui.data.pairs import build_pairs
+
+    run = Path(args.run)
+    if not (run / "config.json").is_file() or not (run / "samples.jsonl").is_file():
+        raise UserError(f"{args.run} is not a finished eval run (config.json and samples.jsonl); make one with "
+                        f"hesui eval --data data/train.jsonl --limit 300 --no-control --out {args.run}")
+    replay = None if args.no_general else Path(args.general)
+    try:
+        build = build_pairs(run, replay, seed=args.seed)
+    except (ValueError, OSError) as e:
+        raise UserError(str(e)) from None
+    write_jsonl(Path(args.out), build.pairs)
+    print(build.summary())
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _counts(counter) -> str:
     return ", ".join(f"{what} ×{n}" for what, n in sorted(counter.items()))
 
@@ -188,6 +209,7 @@ def cmd_data_convert(args) -> int:
 
 
 def add_data(sub) -> None:
+    from hesui.data.build import REPLAY_FILE
     from hesui.data.formats import FILES_HELP, FORMATS
 
     p = sub.add_parser("data", help="build, validate and convert training data",
@@ -202,6 +224,21 @@ def add_data(sub) -> None:
                         description="Check every canonical record against the length contract. " + FILES_HELP)
     v.add_argument("file")
     v.set_defaults(func=cmd_data_validate)
+    pr = dsub.add_parser(
+        "pairs", help="preference pairs for DPO: corpus answers over the model's own off-length answers",
+        description="Build prompt/chosen/rejected records for `hesui train` with objective=dpo. Chosen: the "
+                    "corpus answer (meets the length, no copy fault). Rejected: the model's own uncontrolled "
+                    "answer to the same request where it misses the length or has a copy fault; each pair records "
+                    "why. Plus, for the general replay prompts, the base's plain answer over the same answer with a "
+                    "New Year wish appended. First answer the requests without the controller: hesui eval --data "
+                    "data/train.jsonl --limit 300 --no-control --out runs/pairs/uncontrolled")
+    pr.add_argument("--run", required=True, help="an eval run made with --no-control over training requests")
+    pr.add_argument("--out", default="data/pairs.jsonl", help="where the pairs go (default data/pairs.jsonl)")
+    pr.add_argument("--general", default=str(REPLAY_FILE), help="replay rows {id, prompt, response} for the "
+                    "'wish added' pairs (default: the packaged general replay set)")
+    pr.add_argument("--no-general", action="store_true", help="length and copy-fault pairs only")
+    pr.add_argument("--seed", type=int, default=0, help="which wish each general pair gets (default 0)")
+    pr.set_defaults(func=cmd_data_pairs)
     c = dsub.add_parser("convert", help="convert between canonical, qianfan, messages, alpaca and sharegpt",
                         description="Import or export: e.g. hesui data convert my.jsonl --from qianfan out.jsonl. "
                                     "System messages, earlier turns and Qianfan weights are kept; what the target "
@@ -232,6 +269,10 @@ def cmd_eval(args) -> int:
     from hesui.generate.load import load_generator
     from hesui.model.registry import ModelError, pick_adapter
 
+    if args.general:
+        return _eval_general(args)
+    if not args.data:
+        raise UserError("give --data FILE (requests to answer) or --general (the general-ability set)")
     try:
         adapter = pick_adapter(args.model, args.adapter, base=args.base or args.base_only)
         cfg = EvalConfig(data=args.data, out=args.out, model=args.model, adapter=adapter,
@@ -252,6 +293,40 @@ def cmd_eval(args) -> int:
     if o.get("errors"):
         print(f"hesui: {o['errors']} request(s) could not be answered; their rows in samples.jsonl carry an "
               f"\"error\" and count as not ok", file=sys.stderr)
+    return 0
+
+
+def _eval_general(args) -> int:
+    """The general set for the plain base, the tuned model alone and the tuned model with the controller."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from hesui.evaluate.general import general_check, write_general_report
+    from hesui.generate.load import load_generator
+    from hesui.model.registry import ModelError, pick_adapter
+
+    out = Path(args.out if args.out != EVAL_OUT else "reports/general")
+    try:
+        adapter = pick_adapter(args.model, args.adapter)
+        if adapter is None:
+            raise UserError("--general compares the base with a tuned model: give --adapter DIR (or keep the "
+                            "shipped models/hesui-lora)")
+        results = {}
+        base = load_generator(args.model, None, engine=args.engine)
+        results["base"] = general_check(base, control=False, progress=tqdm)
+        del base
+        tuned = load_generator(args.model, adapter, engine=args.engine)
+        results["tuned"] = general_check(tuned, control=False, progress=tqdm)
+        results["tuned + controller"] = general_check(tuned, control=True, progress=tqdm)
+    except (ValueError, ModelError) as e:
+        raise UserError(str(e)) from None
+    write_general_report(results, out, command=_command_line(args.argv), adapter=adapter)
+    for label, r in results.items():
+        lo, hi = r["wilson"]
+        print(f"{label}: {r['passed']}/{r['n']} pass ({r['pass_rate']:.1%}, 95% CI {lo:.1%}–{hi:.1%}); "
+              f"{r['new_year_wishes']} answers with a New Year wish")
+    print(f"wrote {out}/general.json and report.md")
     return 0
 
 
@@ -280,11 +355,15 @@ def _judge(args, out) -> None:
           f"{scores['scored']} of {scores['n']}; {scores['failed']} failed, {scores['unreadable']} unreadable")
 
 
+EVAL_OUT = "reports/eval"
+
+
 def add_eval(sub) -> None:
     p = sub.add_parser("eval", help="score one setting over a file of requests (length, BLEU/ROUGE, judge)",
                        description="Answer every request in --data and write metrics.json, samples.jsonl and "
-                                   "report.md to --out. Interrupted runs resume where they stopped.")
-    p.add_argument("--data", required=True,
+                                   "report.md to --out. Interrupted runs resume where they stopped. With --general, "
+                                   "score general abilities instead (base vs tuned).")
+    p.add_argument("--data",
                    help="canonical records (e.g. data/test.jsonl; JSON lines or a .json array) or a .txt of "
                         "requests, one per line, blank and # lines skipped. UTF-8 with or without BOM; a GBK file "
                         "is read with a notice. A resumed run refuses a changed data file or setting")
@@ -297,7 +376,12 @@ def add_eval(sub) -> None:
     p.add_argument("--limit", type=int, help="only the first N requests")
     p.add_argument("--batch", type=int, default=4, help="requests decoded together (default 4)")
     p.add_argument("--n-candidates", type=int, default=4, help="candidates per request with the controller")
-    p.add_argument("--out", default="reports/eval", help="run directory (default reports/eval)")
+    p.add_argument("--out", default=EVAL_OUT, help="run directory (default reports/eval; reports/general with "
+                                                  "--general)")
+    p.add_argument("--general", action="store_true",
+                   help="instead of --data: the general-ability set (105 exactly checked prompts) for the plain "
+                        "base, the tuned model alone and with the controller; pass rates with 95%% Wilson "
+                        "intervals, and New Year wishes counted")
     p.add_argument("--judge-url", help="an OpenAI-compatible endpoint for judge scores (key: HESUI_JUDGE_API_KEY)")
     p.add_argument("--judge-model", help="the judge model's name at that endpoint")
     add_engine_arg(p)
@@ -347,7 +431,8 @@ def cmd_train(args) -> int:
         cfg = load_config(args.config, args.overrides)
     except ConfigError as e:
         raise UserError(str(e)) from None
-    from hesui.train.sft import TrainError, train
+    from hesui.train import train
+    from hesui.train.common import TrainError
 
     try:
         result = train(cfg)
@@ -360,8 +445,11 @@ def cmd_train(args) -> int:
 
 
 def add_train(sub) -> None:
-    p = sub.add_parser("train", help="LoRA or full SFT on canonical jsonl (configs/lora.yaml, configs/full.yaml)",
-                       description="Fine-tune the base model on training records. Settings come from the defaults, "
+    p = sub.add_parser("train", help="LoRA or full SFT, or DPO on preference pairs (configs/lora.yaml, full.yaml, "
+                                     "dpo.yaml)",
+                       description="Fine-tune the base model: SFT on training records (objective=sft) or DPO on "
+                                   "pairs from `hesui data pairs` (objective=dpo), of a LoRA adapter or every "
+                                   "weight (adapter=lora|full). Settings come from the defaults, "
                                    "then --config, then KEY=VALUE overrides (e.g. epochs=2 lr=1e-4). The run "
                                    "directory runs/train/<name>/ gets the resolved config, data hashes, "
                                    "trainer_log.jsonl, loss.png, TensorBoard events and the weights; starting the "

@@ -141,16 +141,96 @@ def repeated_closing(text: str) -> str | None:
     return next((c for c in CLOSINGS if text.count(c) > 1), None)
 
 
+# --- people the request never named -------------------------------------------------------------------
+
+# Common single-character surnames. Left out: characters that are far more often a word next to a title
+# (谢老师 in "谢谢老师", 向老师 "to the teacher", 和/同/于/从/时/全/万/高/文/明/常/金/安/成/新/年…).
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙胡朱郭何林罗郑梁宋唐韩冯董程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟"
+    "汪田任姜范方石姚谭廖邹熊陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易武乔贺赖龚庞樊殷施陶洪翟"
+    "倪严牛温芦季俞章鲁葛伍韦申尤毕聂焦向柴"
+) - frozenset("向万龙高")
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "慕容", "令狐", "皇甫")
+# What follows a surname when someone is addressed: job titles, kinship terms used for non-kin, honorifics.
+TITLES = (
+    "老师", "教授", "导师", "校长", "院长", "主任", "医生", "大夫", "护士长", "律师", "总监", "总工", "经理", "老板",
+    "师傅", "书记", "局长", "处长", "科长", "部长", "厅长", "行长", "所长", "站长", "组长", "班长", "队长", "主管",
+    "董事长", "董", "总", "先生", "女士", "小姐", "同学", "阿姨", "叔叔", "伯伯", "爷爷", "奶奶", "大爷",
+    "大妈", "大娘", "大哥", "大姐", "姐", "哥", "叔", "姨", "伯", "婶", "嫂", "姥姥", "姥爷", "外婆", "外公",
+)
+_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
+_TITLED = re.compile(_SURNAME + "(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + ")")
+# 老王 / 小李 when they stand as an address: followed by a pause or a greeting.
+_FAMILIAR = re.compile(r"(?<![\u4e00-\u9fff])[老小]" + _SURNAME + r"(?=[，,：:！!、。\s]|新年|过年|春节|$)")
+# A salutation at the start of the text or of a line: a name jieba tags as a person (晓雯，… / 阿伟：…).
+_SALUTATION = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,4})[，,：:！!]")
+NOT_NAMES = frozenset(("老公", "老婆", "宝贝", "亲爱", "兄弟", "姐妹", "家人", "老妈", "老爸", "老弟", "老哥", "老姐",
+                       "老铁", "老板", "靓仔", "朋友", "同学", "同事", "领导", "老师", "师傅", "师父", "师兄", "师姐",
+                       "师弟", "师妹", "学长", "学姐", "学弟", "学妹", "闺蜜", "宝宝", "孩子", "老婆子",
+                       "老头子", "老伴"))
+
+
+def _jieba_person(word: str) -> bool:
+    import jieba
+    import jieba.posseg as posseg
+
+    jieba.setLogLevel(60)  # its "Building prefix dict" lines are not ours to print
+    tags = list(posseg.cut(word))
+    # jieba tags many phrases nr ("天刚亮"): a longer one must also open with a surname
+    return (len(tags) == 1 and tags[0].flag in ("nr", "nrfg", "nrt") and word not in NOT_NAMES
+            and (len(word) == 2 or word[0] in SURNAMES))
+
+
+def names_in(text: str) -> list[str]:
+    """The people a text addresses or mentions by name: surname + title (李总, 周爷爷), 老王 / 小李 as an address,
+    and a salutation that jieba tags as a person's name (晓雯，…), in order of appearance, each once.
+
+    >>> names_in("李总，新年好！也问王老师好。"), names_in("老周，新年好"), names_in("晓雯，新年快乐"), names_in("谢谢老师，新年好")
+    (['李总', '王老师'], ['老周'], ['晓雯'], [])
+    """
+    found = [(m.start(), m.group(0)) for pattern in (_TITLED, _FAMILIAR) for m in pattern.finditer(text)]
+    found += [(m.start(1), m.group(1)) for m in _SALUTATION.finditer(text)
+              if m.group(1) not in NOT_NAMES and _jieba_person(m.group(1))]
+    names: list[str] = []
+    for _, name in sorted(found):
+        if not any(name in kept or kept in name for kept in names):
+            names.append(name)
+    return names
+
+
+def _surname_of(name: str) -> str:
+    bare = name[1:] if name[0] in "老小阿" and len(name) == 2 else name
+    return next((s for s in COMPOUND_SURNAMES if bare.startswith(s)), bare[0])
+
+
+def invented_name(text: str, request: str) -> str | None:
+    """The first person the answer names that the request did not give, or None. A name counts as given when the
+    request holds it or its surname (给老王 → 王哥 is the same man); both read in simplified script.
+
+    ``request``: everything the writer was told (system prompt and every user turn).
+
+    >>> invented_name("李总，新年好！", "给部门同事发一条拜年消息"), invented_name("王总，新年好！", "给王总拜年")
+    ('李总', None)
+    """
+    text, request = to_simplified(text), to_simplified(request)
+    for name in names_in(text):
+        if name not in request and _surname_of(name) not in request:
+            return name
+    return None
+
+
 def copy_faults(text: str, request: str) -> list[str]:
     """What makes this draft unsendable whatever its length, in a fixed order (empty: none found).
 
-    One name per fault: ``"wrong occasion"``, ``"chatter"``, ``"repeated closing"``, ``"repeated phrase"``.
+    One name per fault: ``"wrong occasion"``, ``"invented name"``, ``"chatter"``, ``"repeated closing"``,
+    ``"repeated phrase"``.
     Best-of-N ranks fewer faults first among the candidates that meet the length (``hesui.generate.seam``).
 
-    >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给领导拜年"), copy_faults("王总新年好！", "给领导拜年")
-    (['wrong occasion', 'chatter'], [])
+    >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给王总拜年"), copy_faults("李总新年好！", "给领导拜年")
+    (['wrong occasion', 'chatter'], ['invented name'])
     """
-    found = (("wrong occasion", wrong_occasion(text, request)), ("chatter", chatter(text)),
+    found = (("wrong occasion", wrong_occasion(text, request)), ("invented name", invented_name(text, request)),
+             ("chatter", chatter(text)),
              ("repeated closing", repeated_closing(text)), ("repeated phrase", repeated_phrase(text)))
     return [name for name, hit in found if hit is not None]
 

@@ -132,7 +132,7 @@ def build(out_dir: Path = Path("data"), *, seed: int = 0) -> BuildReport:
         records = [r for pair in splits[split] for r in expand(pair, rng)] + replay_split[split]
         records = keep_valid(records, report.removed)
         rng.shuffle(records)
-        _write_jsonl(out_dir / f"{split}.jsonl", records)
+        write_jsonl(out_dir / f"{split}.jsonl", records)
         report.counts[split] = Counter(r["source"] for r in records)
         written[split] = records
     from .stats import write_stats
@@ -141,7 +141,7 @@ def build(out_dir: Path = Path("data"), *, seed: int = 0) -> BuildReport:
     return report
 
 
-def _write_jsonl(path: Path, records: list[dict]) -> None:
+def write_jsonl(path: Path, records: list[dict]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -44,7 +44,10 @@ def check_record(record) -> str | None:
 def validate_file(path: Path) -> tuple[int, list[str]]:
     """(records read, problems as "line N: reason" or, in a .json array, "item N: reason").
 
+    A record with a ``rejected`` answer is a preference pair and is checked as one (``hesui.data.pairs``).
     Reads the file as every hesui command does (hesui.data.formats.read_rows); FormatError when it cannot."""
+    from .pairs import check_pair
+
     problems, seen, n = [], set(), 0
     for row in read_rows(path):
         n += 1
@@ -52,7 +55,7 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
             problems.append(f"{row.where()}: not valid JSON ({row.error})")
             continue
         record = row.obj
-        reason = check_record(record)
+        reason = check_pair(record) if isinstance(record, dict) and "rejected" in record else check_record(record)
         if reason is None and str(record["id"]) in seen:
             reason = f"duplicate id {record['id']}"
         if reason:

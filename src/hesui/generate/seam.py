@@ -195,14 +195,26 @@ def rank_key(sample: Sample, spec: Spec, faults: Sequence[str]) -> tuple:
             -stock_per_100(text), lifebench(text, cs) or 0.0)
 
 
+def told(request: ChatRequest) -> str:
+    """Everything the writer was told: the system prompt and every user turn, read together."""
+    return "\n".join([request.system or ""] + [m.content for m in request.messages if m.role == "user"])
+
+
+def is_copy(request: ChatRequest, spec: Spec) -> bool:
+    """A request hesui writes for: it states a length or names the New Year (in its system prompt or any user
+    turn). Any other request gets the plain model: no length plan, no steering, one sample."""
+    return bool(spec.constraints) or new_year_request(told(request))
+
+
 def judged_faults(text: str, request: ChatRequest, spec: Spec) -> list[str]:
-    """``hesui.quality.copy_faults`` of an answer to a request for New Year copy: one that states a length or names
-    the New Year (its system prompt and user turns read together, so an occasion named in any of them fits); [] for
-    any other request, where "以下是…" or a repeated phrase is a fine answer (a code question, a translation)."""
-    context = "\n".join([request.system or ""] + [m.content for m in request.messages if m.role == "user"])
-    if not spec.constraints and not new_year_request(context):
-        return []
-    return copy_faults(text, context)
+    """``hesui.quality.copy_faults`` of an answer to a request for New Year copy (``is_copy``); [] for any other
+    request, where "以下是…" or a repeated phrase is a fine answer (a code question, a translation)."""
+    return copy_faults(text, told(request)) if is_copy(request, spec) else []
+
+
+def controlled(request: ChatRequest, spec: Spec) -> bool:
+    """Whether the controller and best-of-N run: the request's setting says so and it is copy (``is_copy``)."""
+    return request.sampling.control and is_copy(request, spec)
 
 
 def row_seed(seed: int, attempt: int, candidate: int) -> int:
@@ -256,7 +268,7 @@ class BestOfN:
 
     def _job(self, request: ChatRequest, spec: Spec, seed: int, group: int) -> Job:
         cfg = request.sampling
-        return Job(chat_messages(request, spec), spec, seed, cfg.temperature, cfg.top_p, cfg.control,
+        return Job(chat_messages(request, spec), spec, seed, cfg.temperature, cfg.top_p, controlled(request, spec),
                    count_han(request.last_user) > 0, cfg.repetition_penalty, cfg.no_repeat_ngram_size,
                    request.max_tokens, tuple(request.stop), group)
 
@@ -264,14 +276,15 @@ class BestOfN:
         specs = [r.check() for r in requests]
         start = time.perf_counter()
         seeds = [_base_seed(r) for r in requests]
-        rounds = [r.sampling.max_attempts if r.sampling.control else 1 for r in requests]
+        control = [controlled(r, s) for r, s in zip(requests, specs)]
+        rounds = [r.sampling.max_attempts if c else 1 for r, c in zip(requests, control)]
         best: list[tuple | None] = [None] * len(requests)
         attempts, tokens = [0] * len(requests), [0] * len(requests)
         todo, attempt = list(range(len(requests))), 0
         while todo:
             jobs, owners = [], []
             for i in todo:
-                n = requests[i].sampling.n_candidates if requests[i].sampling.control else 1
+                n = requests[i].sampling.n_candidates if control[i] else 1
                 jobs += [self._job(requests[i], specs[i], row_seed(seeds[i], attempt, k), i) for k in range(n)]
                 owners += [i] * n
             for i, sample in zip(owners, self.engine.sample(jobs)):

@@ -6,6 +6,7 @@ small model plans better when the budget is said once more in a form it has seen
 from __future__ import annotations
 
 from hesui.length import Constraint, Spec
+from hesui.quality import new_year_request
 
 SYSTEM_PROMPT = (
     "你是贺岁文案写手，擅长写春节拜年语、祝福短信、朋友圈文案、春联、作文和致辞。"
@@ -39,12 +40,27 @@ def _describe(c: Constraint) -> str:
     return f"{scope}不少于{c.lo}{unit}"
 
 
+def wants_copy(request: str, spec: Spec, history: list[dict] = ()) -> bool:
+    """Whether a request is what hesui writes: it states a length or asks for New Year copy (in any user turn).
+    Anything else (a sum, a translation, a code question) gets the plain model: no hesui system prompt, no
+    length plan, no steering.
+
+    >>> from hesui.length import parse
+    >>> wants_copy("计算37乘以24", parse("计算37乘以24")), wants_copy("写一条拜年短信", parse("写一条拜年短信"))
+    (False, True)
+    """
+    told = "\n".join([m["content"] for m in history if m["role"] == "user"] + [request])
+    return bool(spec.constraints) or new_year_request(told)
+
+
 def build_messages(request: str, spec: Spec, *, system: str | None = None,
                    history: list[dict] = ()) -> list[dict]:
-    """The model's messages: the system prompt (hesui's unless given), the earlier turns, and the request with its
-    length restated. Inference (``hesui.generate.seam``) and training (``hesui.train.dataset``) both call this."""
+    """The model's messages: a system prompt (the caller's; else hesui's for copy, ``wants_copy``; else none, so
+    the chat template's own default applies), the earlier turns, and the request with its length restated.
+    Inference (``hesui.generate.seam``) and training (``hesui.train.dataset``) both call this."""
+    system = system or (SYSTEM_PROMPT if wants_copy(request, spec, history) else None)
     return [
-        {"role": "system", "content": system or SYSTEM_PROMPT},
+        *([{"role": "system", "content": system}] if system else []),
         *({"role": m["role"], "content": m["content"]} for m in history),
         {"role": "user", "content": request + length_note(spec)},
     ]

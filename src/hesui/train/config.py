@@ -9,7 +9,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-METHODS = ("lora", "full")
+ADAPTERS = ("lora", "full")  # what is trainable: a peft LoRA adapter on the frozen base, or every weight
+OBJECTIVES = ("sft", "dpo")  # what the loss is: next-token cross-entropy on answers, or DPO on preference pairs
+DPO_LOSSES = ("sigmoid", "ipo", "hinge")  # TRL's loss_type values offered here
 
 
 class ConfigError(ValueError):
@@ -19,12 +21,24 @@ class ConfigError(ValueError):
 @dataclass
 class TrainConfig:
     name: str = field(default="hesui-lora", metadata={"help": "run name: runs/train/<name>/"})
-    method: str = field(default="lora", metadata={"help": "lora (peft adapter) or full (all weights)"})
+    adapter: str = field(default="lora", metadata={"help": "lora (peft adapter) or full (all weights)"})
+    objective: str = field(default="sft", metadata={
+        "help": "sft (answers of canonical records) or dpo (pairs from hesui data pairs: chosen over rejected)"})
     base: str | None = field(default=None, metadata={"help": "HF model dir or .gguf; None = the embedded default"})
     init_adapter: str | None = field(default=None, metadata={
         "help": "LoRA adapter to start from (e.g. models/hesui-lora) instead of a fresh one: tune it further"})
-    train_file: str = field(default="data/train.jsonl", metadata={"help": "canonical jsonl"})
-    dev_file: str = field(default="data/dev.jsonl", metadata={"help": "canonical jsonl, scored every eval_steps"})
+    train_file: str = field(default="data/train.jsonl", metadata={"help": "canonical jsonl (dpo: pairs jsonl)"})
+    dev_file: str = field(default="data/dev.jsonl", metadata={
+        "help": "canonical jsonl scored every eval_steps (dpo: pairs jsonl; the same file as train_file holds out "
+                "dev_fraction of it)"})
+    dev_fraction: float = field(default=0.1, metadata={
+        "help": "dpo with dev_file == train_file: this share of the pairs (by seed) is held out for dev"})
+    beta: float = field(default=0.1, metadata={"help": "dpo: how far the policy may move from the reference"})
+    ld_alpha: float | None = field(default=None, metadata={
+        "help": "dpo: LD-DPO's weight on the tokens past the shorter answer (1 = plain DPO; None = off)"})
+    dpo_loss: str = field(default="sigmoid", metadata={"help": "dpo: TRL loss_type (sigmoid = DPO, ipo, hinge)"})
+    sft_weight: float = field(default=0.0, metadata={
+        "help": "dpo: weight of the chosen answers' SFT loss added to the preference loss (RPO); 0 = off"})
     out_root: str = field(default="runs/train", metadata={"help": "parent of the run directory"})
     max_train_records: int | None = field(default=None, metadata={"help": "first N training records (after shuffle)"})
     max_per_seed: int | None = field(default=None, metadata={
@@ -47,12 +61,15 @@ class TrainConfig:
     eval_steps: int = field(default=25, metadata={"help": "optimizer steps between dev-loss evaluations"})
     patience: int = field(default=3, metadata={"help": "evaluations without a better dev loss before stopping"})
     save_total_limit: int = field(default=2, metadata={"help": "checkpoints kept for resuming (the best is kept too)"})
-    bf16: bool = field(default=True, metadata={"help": "bf16 autocast (AMX or AVX-512 BF16 on a CPU, tensor cores on a GPU)"})
+    bf16: bool | None = field(default=None, metadata={
+        "help": "bf16 autocast; None = auto: on where the hardware has bf16 (a CUDA GPU, AVX-512 BF16 or AMX), "
+                "fp32 on an AVX2-only CPU, where bf16 is emulated and many times slower"})
     seed: int = field(default=0, metadata={"help": "shuffling, dropout and LoRA init"})
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ConfigError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        for key, allowed in (("adapter", ADAPTERS), ("objective", OBJECTIVES), ("dpo_loss", DPO_LOSSES)):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
         for key in ("max_len", "batch_size", "grad_accum", "lora_r", "lora_alpha", "eval_steps", "patience"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key} must be at least 1, not {getattr(self, key)}")
@@ -60,10 +77,21 @@ class TrainConfig:
             raise ConfigError(f"lr must be between 0 and 1, not {self.lr}")
         if self.epochs <= 0 and self.max_steps <= 0:
             raise ConfigError("set epochs > 0 or max_steps > 0")
-        if self.init_adapter and self.method != "lora":
-            raise ConfigError("init_adapter continues a LoRA adapter: use it with method=lora")
+        if self.init_adapter and self.adapter != "lora":
+            raise ConfigError("init_adapter continues a LoRA adapter: use it with adapter=lora")
+        if self.sft_weight < 0:
+            raise ConfigError(f"sft_weight must be 0 or more, not {self.sft_weight}")
+        if self.beta <= 0:
+            raise ConfigError(f"beta must be above 0, not {self.beta}")
+        if not 0 < self.dev_fraction < 1:
+            raise ConfigError(f"dev_fraction is a share in (0, 1), not {self.dev_fraction}")
         if not 0 <= self.warmup < 1:
             raise ConfigError(f"warmup is a fraction of the steps in [0, 1), not {self.warmup}")
+
+    @property
+    def method(self) -> str:
+        """The run's kind in one word, as run records name it: lora, full, lora-dpo, full-dpo."""
+        return self.adapter if self.objective == "sft" else f"{self.adapter}-{self.objective}"
 
     @property
     def run_dir(self) -> Path:
@@ -127,6 +155,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Tr
         if not sep:
             raise ConfigError(f"override {item!r} is not key=value")
         values[key.strip()] = raw
+    if "method" in values:  # its name in configs and run records written before the objective slot
+        values.setdefault("adapter", values.pop("method"))
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f"unknown config key {unknown[0]!r}; known keys: {', '.join(fields)}")

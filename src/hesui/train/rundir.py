@@ -43,8 +43,15 @@ def write_start(run_dir: Path, config: dict, data_files: dict[str, Path], counts
     (run_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
+# DPO's own measures (TRL's log keys → the run record's): the reward margin and accuracy, and the policy's
+# log-probabilities of the chosen and rejected answers; dev_ versions from the dev pairs.
+DPO_KEYS = {"rewards/margins": "reward_margin", "rewards/accuracies": "reward_accuracy",
+            "logps/chosen": "logp_chosen", "logps/rejected": "logp_rejected"}
+
+
 class JsonlLog(TrainerCallback):
-    """One ``trainer_log.jsonl`` row per log or eval step: step, loss, dev_loss, lr, epoch, tokens/s, ETA (s)."""
+    """One ``trainer_log.jsonl`` row per log or eval step: step, loss, dev_loss, lr, epoch, tokens/s, ETA (s); for
+    DPO also the reward margin and accuracy and the chosen and rejected log-probabilities (``DPO_KEYS``)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -64,29 +71,47 @@ class JsonlLog(TrainerCallback):
                "tokens_per_s": round((state.num_input_tokens_seen - self.tokens0) / elapsed, 1) if elapsed else None,
                "eta_s": round(elapsed / done * (state.max_steps - state.global_step)) if done else None,
                "elapsed_s": round(elapsed, 1)}
+        for key, name in DPO_KEYS.items():
+            if key in logs:
+                row[name] = logs[key]
+            if f"eval_{key}" in logs:
+                row[f"dev_{name}"] = logs[f"eval_{key}"]
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 
 
-def plot_loss(log_path: Path, png: Path) -> None:
-    """Train and dev loss against optimizer steps."""
+def plot_curves(log_path: Path, png: Path) -> None:
+    """Train and dev loss against optimizer steps; for DPO also the reward margin and accuracy, and the chosen and
+    rejected log-probabilities (one panel each)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = [json.loads(l) for l in log_path.read_text(encoding="utf-8").splitlines() if l.strip()]
-    train = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None]
-    dev = [(r["step"], r["dev_loss"]) for r in rows if r.get("dev_loss") is not None]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
-    for points, label, style in ((train, "train loss", "-"), (dev, "dev loss", "o-")):
-        if points:
-            ax.plot(*zip(*points), style, label=label)
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("cross-entropy (answer tokens)")
-    ax.set_title(log_path.parent.name)
-    ax.grid(alpha=0.3)
-    ax.legend()
+
+    def series(key: str) -> list[tuple]:
+        return [(r["step"], r[key]) for r in rows if r.get(key) is not None]
+
+    panels = [("cross-entropy (answer tokens)" if not series("reward_margin") else "DPO loss",
+               [("loss", "train loss", "-"), ("dev_loss", "dev loss", "o-")])]
+    if series("reward_margin"):
+        panels += [("reward (β · log-ratio)", [("reward_margin", "margin", "-"), ("dev_reward_margin", "dev margin", "o-"),
+                                              ("reward_accuracy", "accuracy", "-"),
+                                              ("dev_reward_accuracy", "dev accuracy", "o-")]),
+                   ("log-probability (sum)", [("logp_chosen", "chosen", "-"), ("logp_rejected", "rejected", "-"),
+                                              ("dev_logp_chosen", "dev chosen", "o-"),
+                                              ("dev_logp_rejected", "dev rejected", "o-")])]
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4), dpi=110, squeeze=False)
+    for ax, (ylabel, lines) in zip(axes[0], panels):
+        for key, label, style in lines:
+            if series(key):
+                ax.plot(*zip(*series(key)), style, label=label)
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(log_path.parent.name)
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
