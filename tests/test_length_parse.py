@@ -170,6 +170,20 @@ CASES = [
     ("八个字，不超过三句", [("exact", "han", 8, 8, 8), ("max", "sentence", None, 3, 3)]),
     ("每段不少于100字，分两段", [("min", "char", 100, None, 100, "paragraph"), ("exact", "paragraph", 2, 2, 2)]),
     ("50个汉字以内，不超过60字", [("max", "han", None, 50, 50), ("max", "char", None, 60, 60)]),
+    # --- modal forms, as benchmarks and forms write them (issue 18): the qualifier decides, a link word may follow
+    ("你扩充的字数必须至多有 128字", [("max", "char", None, 128, 128)]),
+    ("至少有 128字", [("min", "char", 128, None, 128)]),
+    ("最多有100字", [("max", "char", None, 100, 100)]),
+    ("至少要写300字的作文", [("min", "char", 300, None, 300)]),
+    ("字数至多为100字", [("max", "char", None, 100, 100)]),
+    ("不得超过80字", [("max", "char", None, 80, 80)]),
+    ("必须等于50字", [("exact", "char", 50, 50, 50)]),
+    ("正好八个字", [("exact", "han", 8, 8, 8)]),  # ≤ 20: Han, as a bare "八个字"
+    ("写300字作文", [("about", "char", 270, 330, 300)]),  # no qualifier: no link read
+    # --- a requirement block after a quoted source text: numbers in the source are the source's
+    ("扩写下面这段话：我们一家三口回老家，奶奶包了100个饺子，我写了3段日记。要求：扩写后的字数必须至多有 128字",
+     [("max", "char", None, 128, 128)]),
+    ("请续写：除夕夜，爷爷讲了三句话，又唱了两段戏。你续写的字数必须至少有 200字", [("min", "char", 200, None, 200)]),
 ]
 
 

@@ -79,7 +79,11 @@ _STRICT_MAX_WORDS = "少于|不到|低于|不足"
 _MIN_WORDS = "不少于|至少|最少|不低于|起码|不得少于|不能少于|不要少于"
 _STRICT_MIN_WORDS = "超过|多于|大于"
 _ABOUT_WORDS = "大约|大概|差不多|约莫|约"
-_PREFIX = f"(?P<pre>{_MAX_WORDS}|{_STRICT_MAX_WORDS}|{_MIN_WORDS}|{_STRICT_MIN_WORDS}|{_ABOUT_WORDS})?"
+_EXACT_WORDS = "正好|恰好|刚好|整整|必须等于|等于"
+# A modal link between the qualifier and the number, as benchmarks and forms write it: 至多有 128字, 至少要写300字,
+# 最多为80字. Only after a qualifier (the conditional group), so a bare "写300字" reads as before.
+_PREFIX = (f"(?P<pre>{_MAX_WORDS}|{_STRICT_MAX_WORDS}|{_MIN_WORDS}|{_STRICT_MIN_WORDS}|{_ABOUT_WORDS}|{_EXACT_WORDS})?"
+           r"(?(pre)(?:\s*(?:要|得|须|需|需要)?\s*(?:有|为|是|写|在|达到))?)")
 _SUFFIX = "(?P<suf>以内|之内|以下|以上|左右|上下|之间|内)?"
 # 段 as a span of time or road ("一段时间", "一段路") is no paragraph.
 _UNIT = "(?P<ge>个)?(?P<unit>汉字|字|句话|句|段话|段落|段(?!时|日子|路|距离|岁月|旅程)|行)"
@@ -149,6 +153,7 @@ def _bounds(kind_words: str | None, suffix: str | None, n: int) -> tuple[str, in
         (_MIN_WORDS, "min", n, None),
         (_STRICT_MIN_WORDS, "min", n + 1, None),
         (_ABOUT_WORDS, "about", *_about(n)),
+        (_EXACT_WORDS, "exact", n, n),
     ):
         if pre and pre in words.split("|"):
             return kind, lo, hi
@@ -160,6 +165,8 @@ def _single(m: re.Match, counted: bool = False) -> Constraint:
     n = parse_number(m["n"])
     unit = _UNIT_OF[m["unit"]]
     kind, lo, hi = _bounds(m["pre"], m["suf"], n)
+    if kind == "exact" and unit == "char" and n <= 20:
+        unit = "han"  # "正好八个字" is eight Han, as a bare "八个字" is
     if kind:
         return Constraint(kind, unit, lo, hi, n)
     if unit in ("char", "han"):
@@ -367,6 +374,26 @@ def _rewritten(text: str, found: list[Found], ignored: list) -> list[Found]:
     return [f for f in found if f[0][0] >= verb[0]]
 
 
+# A task on a source text quoted after a colon, and the requirement block that follows the source.
+_SOURCE_TASK = re.compile(r"(?:扩写|续写|改写|扩充|缩写|仿写|润色|改编)[^：:\n]{0,12}[：:\n]")
+_REQUIREMENT = re.compile(r"要求|字数|(?:扩写|续写|改写|扩充|缩写|仿写|润色|改编)(?:后|的)")
+
+
+def _in_source(text: str, found: list[Found], ignored: list) -> list[Found]:
+    """"扩写下面这段话：…写了3段日记…。要求：扩写后不超过128字": lengths inside the quoted source text (after the
+    task's colon, before the requirement block that follows it) measure the source and are left out."""
+    task = _SOURCE_TASK.search(text)
+    if task is None:
+        return found
+    blocks = [m.start() for m in _REQUIREMENT.finditer(text, task.end())]
+    start = blocks[-1] if blocks else None
+    if start is None or not any(span[0] >= start for span, _ in found):
+        return found
+    inside = [f for f in found if task.end() <= f[0][0] < start]
+    ignored += [(span, "inside the source text, not the answer's length") for span, _ in inside]
+    return [f for f in found if f not in inside]
+
+
 def parse(text: str) -> Spec:
     """All length constraints in a request; raises LengthSpecError if they cannot all hold.
 
@@ -383,7 +410,7 @@ def parse(text: str) -> Spec:
     found, unread = _phrases(masked, taken, norm.counted, bool(poem))
     ignored += unread
     found.sort(key=lambda f: f[0][0])
-    found = poem + _rewritten(masked, _drop_measure_word_paragraph(found), ignored)
+    found = poem + _rewritten(masked, _in_source(masked, _drop_measure_word_paragraph(found), ignored), ignored)
     for span, _ in ignored:
         taken.add(span)
     ignored += ignored_numbers(masked, taken)
