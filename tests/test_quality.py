@@ -95,3 +95,66 @@ def test_quality_group_shares():
     g = quality_group(rows)
     assert g["wrong_occasion"] == 0.25 and g["chatter"] == 0.25 and g["repeated_closing"] == 0.25
     assert g["stock_per_100"] == pytest.approx((0 + 0 + 2 / 12 * 100 + 0) / 4)
+    assert g["invented_name"] == 0.25  # 王总: the request says only 领导
+    assert g["wrong_addressee"] == 0.0 and g["details_covered"] is None  # 王总 is a leader's form; no details named
+
+
+# --- issue 18: the person, the reader, the details ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, request_, expected", [
+    ("李总，新年好！", "给部门同事发一条拜年消息", "李总"),  # a leader the request never named
+    ("小雪，新年好！感谢您的指导", "发给大学导师的拜年短信", "小雪"),  # a given name, tagged by jieba
+    ("周爷爷，新年好！", "在家庭群中发送讨长辈欢心的拜年语", "周爷爷"),
+    ("刘老师新年好！", "给前同事拜年", "刘老师"),
+    ("老周，新年快乐！", "给打呼噜的室友拜年", "老周"),
+    ("王总，新年好！", "给王总拜年", None),  # the request gave the name
+    ("王哥，新年好！", "给老王拜年", None),  # the same surname: the same man
+    ("老师，新年好！谢谢老师这一年的指导", "给导师拜年", None),  # 谢谢老师 is no 谢 surname
+    ("各位同事，新年好！", "给部门同事拜年", None),
+    ("小时候，我最盼过年。", "写过年的作文", None),  # 小时候 is no name
+])
+def test_invented_name(text, request_, expected):
+    assert q.invented_name(text, request_) == expected
+
+
+@pytest.mark.parametrize("text, request_, expected", [
+    ("李总，新年好！", "给部门同事发一条拜年消息", "李总"),  # 同事 → a leader
+    ("同学们，新年好！", "发给大学导师的拜年短信", "同学们"),  # 导师 → students
+    ("周爷爷，新年好！", "在家庭群中发送讨长辈欢心的拜年语", "周爷爷"),  # the group → one grandfather
+    ("各位同事，新年好！", "给部门同事发一条拜年消息", None),
+    ("老师，新年好！", "发给大学导师的拜年短信", None),
+    ("家人们，新年好！", "在家庭群中发送讨长辈欢心的拜年语", None),
+    ("新春快乐！", "给部门同事发一条拜年消息", None),  # no salutation: nothing to judge
+    ("各位伙伴，新年好！", "我是麦香烘焙的老板，年会上要致辞", None),  # the writer is the boss, not the reader
+    ("王经理，新年好！", "给甲方的对接人拜年", None),  # a client is addressed by title
+])
+def test_wrong_addressee(text, request_, expected):
+    assert q.wrong_addressee(text, request_) == expected
+
+
+@pytest.mark.parametrize("request_, details", [
+    ("给爸写封家书，提到第一次上门、下象棋、婚礼、寄来的腊肠", ["第一次上门", "下象棋", "婚礼", "寄来的腊肠"]),
+    ("给在挪威读博的女朋友写封新年的信，提一下她寄来的明信片和极光", ["寄来的明信片", "极光", "挪威"]),
+    ("今年和女朋友分开过年，她在哈尔滨我在广州，写句20字左右的情话", ["哈尔滨", "广州"]),
+    ("给部门同事发一条拜年消息", []),  # nothing concrete named
+    ("美食博主，口播稿，要求180-240字", []),  # a length is no detail
+])
+def test_request_details(request_, details):
+    assert q.request_details(request_) == details
+
+
+def test_details_covered_counts_the_named_things():
+    request = "给爸写封家书，提到第一次上门、下象棋、婚礼、寄来的腊肠"
+    assert q.details_covered("爸：那年第一次上门，您陪我下象棋；婚礼上您哭了；腊肠收到了。", request) == 1.0
+    assert q.details_covered("爸：新年好！祝您身体健康。", request) == 0.0
+    assert q.details_covered("寄来的腊肠很香。", request) == 0.25  # 寄来的腊肠 alone
+    assert q.details_covered("新年好", "给部门同事发一条拜年消息") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("新的一年，平安。新的一年，顺利。新的一年，常回家。", "新的一年"),  # a 4-字 phrase three times
+    ("祝您阖家安康！愿您阖家安康。", "阖家安康"),  # a stock blessing twice in a short text
+    ("新年快乐！新年快乐！", None),  # a doubled cheer, not a stock blessing
+])
+def test_repeated_phrase_tightened(text, expected):
+    assert q.repeated_phrase(text) == expected

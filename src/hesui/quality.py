@@ -30,6 +30,7 @@ STOCK_PHRASES = (
     "龙马精神", "福寿安康", "平安喜乐", "前程似锦", "鹏程万里", "蒸蒸日上", "生意兴隆", "好运连连", "喜气洋洋",
     "万事顺意", "笑口常开", "美梦成真", "福星高照", "学业进步", "一帆风顺", "二龙腾飞", "三羊开泰", "四季平安",
     "五福临门", "六六大顺", "七星高照", "八方来财", "九九同心", "十全十美", "心想事成", "事事顺心", "岁岁平安",
+    "阖家安康", "合家安康",
 )
 
 # Words that belong to an assistant talking about the text, never to the text itself.
@@ -85,21 +86,37 @@ def _units(text: str) -> str:
     return "".join(text.split())
 
 
+SHORT_TEXT = 150  # 字: in a text this short, one stock blessing said twice is heard at once
+
+
 def repeated_phrase(text: str, n: int = 6) -> str | None:
-    """The first run of ``n`` characters (whitespace ignored) that occurs twice, or None.
+    """The first phrase said too often, or None: a run of ``n`` characters (whitespace ignored) twice; a 4-字 Han
+    phrase three times ("新的一年…新的一年…新的一年"); or a stock blessing twice in a short text ("阖家安康" twice
+    within 150 字).
 
     >>> repeated_phrase("愿你新年好运常在。愿你新年好运常伴。"), repeated_phrase("新年快乐，万事如意。")
     ('愿你新年好运', None)
+    >>> repeated_phrase("新的一年，平安。新的一年，顺利。新的一年，常回家。"), repeated_phrase("祝阖家安康。也祝阖家安康！")
+    ('新的一年', '阖家安康')
     """
     s = _units(text)
     seen: set[str] = set()
     for i in range(len(s) - n + 1):
         gram = s[i:i + n]
-        if not any("\u4e00" <= ch <= "\u9fff" for ch in gram):
-            continue  # runs of marks, digits or Latin are not phrases
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in gram) < n - 1:
+            continue  # a run of marks, digits or Latin, or a short phrase with its commas, is not a repeat
         if gram in seen:
             return gram
         seen.add(gram)
+    fours: dict[str, int] = {}
+    for i in range(len(s) - 3):
+        gram = s[i:i + 4]
+        if all("\u4e00" <= ch <= "\u9fff" for ch in gram):
+            fours[gram] = fours.get(gram, 0) + 1
+            if fours[gram] >= 3:
+                return gram
+    if count_chars(text) <= SHORT_TEXT:
+        return next((p for p in STOCK_PHRASES if text.count(p) >= 2), None)
     return None
 
 
@@ -164,18 +181,24 @@ _TITLED = re.compile(_SURNAME + "(?:" + "|".join(sorted(TITLES, key=len, reverse
 _FAMILIAR = re.compile(r"(?<![\u4e00-\u9fff])[老小]" + _SURNAME + r"(?=[，,：:！!、。\s]|新年|过年|春节|$)")
 # A salutation at the start of the text or of a line: a name jieba tags as a person (晓雯，… / 阿伟：…).
 _SALUTATION = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,4})[，,：:！!]")
-NOT_NAMES = frozenset(("老公", "老婆", "宝贝", "亲爱", "兄弟", "姐妹", "家人", "老妈", "老爸", "老弟", "老哥", "老姐",
+_PET_NAME = re.compile(r"[小阿][\u4e00-\u9fff]")  # 小雪，… / 阿伟：… opening a line: jieba tags 小雪 a noun
+NOT_NAMES = frozenset(("小宝", "阿姨", "阿婆", "阿公", "阿爸", "阿妈", "老公", "老婆", "宝贝", "亲爱", "兄弟", "姐妹", "家人", "老妈", "老爸", "老弟", "老哥", "老姐",
                        "老铁", "老板", "靓仔", "朋友", "同学", "同事", "领导", "老师", "师傅", "师父", "师兄", "师姐",
                        "师弟", "师妹", "学长", "学姐", "学弟", "学妹", "闺蜜", "宝宝", "孩子", "老婆子",
                        "老头子", "老伴"))
 
 
-def _jieba_person(word: str) -> bool:
+def _tagged(text: str) -> list:
+    """jieba's words with part-of-speech tags (``.word``, ``.flag``: nr person, ns place, n noun…)."""
     import jieba
     import jieba.posseg as posseg
 
     jieba.setLogLevel(60)  # its "Building prefix dict" lines are not ours to print
-    tags = list(posseg.cut(word))
+    return list(posseg.cut(text))
+
+
+def _jieba_person(word: str) -> bool:
+    tags = _tagged(word)
     # jieba tags many phrases nr ("天刚亮"): a longer one must also open with a surname
     return (len(tags) == 1 and tags[0].flag in ("nr", "nrfg", "nrt") and word not in NOT_NAMES
             and (len(word) == 2 or word[0] in SURNAMES))
@@ -187,10 +210,12 @@ def names_in(text: str) -> list[str]:
 
     >>> names_in("李总，新年好！也问王老师好。"), names_in("老周，新年好"), names_in("晓雯，新年快乐"), names_in("谢谢老师，新年好")
     (['李总', '王老师'], ['老周'], ['晓雯'], [])
+    >>> names_in("小雪，新年好"), names_in("小时候，我最盼过年")
+    (['小雪'], [])
     """
     found = [(m.start(), m.group(0)) for pattern in (_TITLED, _FAMILIAR) for m in pattern.finditer(text)]
     found += [(m.start(1), m.group(1)) for m in _SALUTATION.finditer(text)
-              if m.group(1) not in NOT_NAMES and _jieba_person(m.group(1))]
+              if m.group(1) not in NOT_NAMES and (_jieba_person(m.group(1)) or _PET_NAME.fullmatch(m.group(1)))]
     names: list[str] = []
     for _, name in sorted(found):
         if not any(name in kept or kept in name for kept in names):
@@ -219,17 +244,143 @@ def invented_name(text: str, request: str) -> str | None:
     return None
 
 
+# --- the person the request names as the reader ----------------------------------------------------------
+
+# Who a request writes to (words in the request → a class) and how a text may address each class. A salutation
+# that addresses another class and none of the reader's forms is a wrong addressee (导师 → "同学们"); a request
+# that names no reader, or several, is not judged. Built from the corpus scenarios (data/seed/*.jsonl).
+RECIPIENTS = (
+    ("teacher", ("导师", "老师", "班主任", "教授", "恩师", "师父"),
+     ("老师", "导师", "教授", "班主任", "恩师", "先生", "师父", "您")),
+    ("leader", ("领导", "老板", "上司", "经理", "主管", "总监"),  # not 董事长/校长: usually the speaker, not the reader
+     ("领导", "总", "经理", "老板", "董事长", "总监", "主管", "厂长", "校长", "院长", "您")),
+    ("colleagues", ("同事", "团队", "员工", "部门", "全体"),
+     ("同事", "各位", "大家", "伙伴", "同仁", "团队", "兄弟姐妹", "家人们", "战友", "朋友们")),
+    ("family group", ("家庭群", "家族群", "亲戚群", "家人群", "全家人"),
+     ("家人", "亲人", "各位", "大家", "长辈", "全家", "亲戚", "兄弟姐妹", "一家")),
+    ("grandparent", ("爷爷", "奶奶", "外婆", "外公", "姥姥", "姥爷"),
+     ("爷爷", "奶奶", "外婆", "外公", "姥姥", "姥爷", "您")),
+    ("parents", ("爸妈", "父母", "爸爸", "妈妈", "老爸", "老妈", "父亲", "母亲"),
+     ("爸", "妈", "父亲", "母亲", "父母", "您")),
+    ("students", ("给学生", "学生们", "孩子们", "小朋友们", "给全班", "给班上"), ("同学", "孩子", "小朋友", "大家", "各位")),
+    ("classmates", ("同学", "室友", "舍友", "同窗"), ("同学", "兄弟", "姐妹", "各位", "大家", "室友", "舍友", "你")),
+    ("customers", ("客户", "顾客", "粉丝", "会员", "甲方", "合作伙伴"),
+     ("客户", "顾客", "朋友", "各位", "家人们", "伙伴", "粉丝", "会员", "宝宝们", "亲们", "您", "大家", "总", "经理",
+      "老板", "兄弟", "老铁")),
+    ("partner", ("老公", "老婆", "妻子", "丈夫", "女朋友", "男朋友", "对象", "爱人", "媳妇"),
+     ("老公", "老婆", "亲爱的", "宝贝", "媳妇", "爱人", "你", "宝")),
+)
+_SALUTATION_HEAD = re.compile(r"^\s*(?:尊敬的|亲爱的|敬爱的)?([^，,：:！!。\n]{1,10})[，,：:！!]")
+
+
+_WRITER = re.compile(r"我是[^，,。；;！!\n]{0,16}|我们是[^，,。；;！!\n]{0,16}")
+
+
+def recipient_of(request: str) -> str | None:
+    """The one class of reader a request names ("给部门同事发…" → colleagues), or None (none, or several). Who the
+    writer is ("我是麦香烘焙的老板") does not count."""
+    request = _WRITER.sub("", to_simplified(request))
+    found = {name for name, said, _ in RECIPIENTS if any(w in request for w in said)}
+    return found.pop() if len(found) == 1 else None
+
+
+def wrong_addressee(text: str, request: str) -> str | None:
+    """The salutation, when the text opens by addressing someone other than the request's reader, else None.
+
+    >>> wrong_addressee("同学们，新年好！", "给导师拜年"), wrong_addressee("周爷爷，新年好！", "在家庭群中发拜年语")
+    ('同学们', '周爷爷')
+    >>> wrong_addressee("老师，新年好！", "给导师拜年"), wrong_addressee("新年好！", "给导师拜年")
+    (None, None)
+    """
+    reader = recipient_of(request)
+    head = _SALUTATION_HEAD.match(to_simplified(text))
+    if reader is None or head is None:
+        return None
+    salutation = head.group(1)
+    own = next(forms for name, _, forms in RECIPIENTS if name == reader)
+    if any(f in salutation for f in own):
+        return None
+    others = [f for name, _, forms in RECIPIENTS if name != reader for f in forms if len(f) > 1 or f == "总"]
+    return salutation if any(f in salutation for f in others) else None
+
+
+# --- the details the request gave -----------------------------------------------------------------------
+
+_MENTION = re.compile(r"(?:提到|提一下|提及|提提|写到|写上|写进|说说|讲讲|包括|带上)"
+                      r"[:：]?([^。；;！!？?\n]{2,80})")
+_QUOTED = re.compile(r"[“「『\"]([^”」』\"]{1,20})[”」』\"]")
+# Words of the task itself, never a detail to cover: genre, occasion, reader, length.
+TASK_WORDS = frozenset((
+    "拜年", "祝福", "祝福语", "短信", "消息", "文案", "作文", "新年", "春节", "过年", "新春", "除夕", "元旦", "信",
+    "家书", "发言", "致辞", "讲话", "朋友圈", "红包", "对联", "春联", "主持词", "开场白", "字", "段", "句", "话",
+    "老家", "今年", "去年", "明年", "一下", "一点", "一些", "语气", "风格", "内容", "要求", "文字",
+))
+
+
+_LENGTHY = re.compile(r"\d\s*个?字|要求|字数")  # a length or a requirement, not a thing to mention
+_READER_WORDS = frozenset(w for _, said, _ in RECIPIENTS for w in said) | {"岳父", "岳母", "公公", "婆婆", "长辈"}
+
+
+def request_details(request: str) -> list[str]:
+    """The concrete things a request names for the text to mention: the items after 提到/包括/写到…, items of
+    a 、 list, quoted phrases, and places, names and organisations jieba tags as such; task words left out.
+
+    >>> request_details("给爸写封家书，提到第一次上门、下象棋、婚礼、寄来的腊肠")
+    ['第一次上门', '下象棋', '婚礼', '寄来的腊肠']
+    """
+    request = to_simplified(request)
+    items: list[str] = []
+    for m in _MENTION.finditer(request):
+        items += re.split(r"[、，,]|和|及|与|以及", m.group(1))
+    for clause in re.split(r"[，,。；;！!？?\n：:]", request):
+        if "、" in clause:
+            items += clause.split("、")
+    items += _QUOTED.findall(request)
+    items += [w.word for w in _tagged(request)  # places, and names that open with a surname (jieba's nz/nt
+              if w.flag == "ns" and len(w.word) > 1  # tags are mostly adjectives: 温馨, 正式)
+              or w.flag in ("nr", "nrfg") and 2 <= len(w.word) <= 3 and w.word[0] in SURNAMES]
+    cleaned = []
+    for item in items:
+        item = re.sub(r"^(?:还有|再|也|她|他|你|我|我们|他们|以及|的)+", "", item.strip(" 　的"))
+        if (len(item) >= 2 and item not in TASK_WORDS and item not in _READER_WORDS and not _LENGTHY.search(item)
+                and not any(item in c or c in item for c in cleaned)):
+            cleaned.append(item)
+    return cleaned
+
+
+def _mentions(text: str, item: str) -> bool:
+    """The text names the item: the item itself, or one of its content words (寄来的腊肠 → 腊肠; 下象棋 → 象棋)."""
+    if item in text:
+        return True
+    words = [w.word for w in _tagged(item) if w.flag[0] in "nvs" and len(w.word) > 1 and w.word not in TASK_WORDS]
+    return any(w in text or (len(w) > 2 and w[-2:] in text) for w in words)
+
+
+def details_covered(text: str, request: str) -> float | None:
+    """The share of the request's details (``request_details``) that the text mentions; None when it names none.
+
+    >>> details_covered("爸：…那年第一次上门，您陪我下了一盘象棋…", "给爸写封家书，提到第一次上门、下象棋、婚礼、寄来的腊肠")
+    0.5
+    """
+    details = request_details(request)
+    if not details:
+        return None
+    text = to_simplified(text)
+    return sum(_mentions(text, d) for d in details) / len(details)
+
+
 def copy_faults(text: str, request: str) -> list[str]:
     """What makes this draft unsendable whatever its length, in a fixed order (empty: none found).
 
-    One name per fault: ``"wrong occasion"``, ``"invented name"``, ``"chatter"``, ``"repeated closing"``,
-    ``"repeated phrase"``.
+    One name per fault: ``"wrong occasion"``, ``"invented name"``, ``"wrong addressee"``, ``"chatter"``,
+    ``"repeated closing"``, ``"repeated phrase"``.
     Best-of-N ranks fewer faults first among the candidates that meet the length (``hesui.generate.seam``).
 
     >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给王总拜年"), copy_faults("李总新年好！", "给领导拜年")
     (['wrong occasion', 'chatter'], ['invented name'])
     """
     found = (("wrong occasion", wrong_occasion(text, request)), ("invented name", invented_name(text, request)),
+             ("wrong addressee", wrong_addressee(text, request)),
              ("chatter", chatter(text)),
              ("repeated closing", repeated_closing(text)), ("repeated phrase", repeated_phrase(text)))
     return [name for name, hit in found if hit is not None]

@@ -51,13 +51,18 @@ def _share(flags: list[bool]) -> float | None:
 
 
 def quality_group(rows: list[dict]) -> dict:
-    """Copy-quality shares over answered rows (hesui.quality): wrong occasion, repeated phrase,
-    stock blessings per 100 字, assistant chatter, repeated closing formula, memorised 15-字 runs."""
+    """Copy-quality shares over answered rows (hesui.quality): wrong occasion, invented name, wrong addressee,
+    repeated phrase, stock blessings per 100 字, assistant chatter, repeated closing formula, memorised 15-字 runs;
+    and the mean share of the request's details an answer covers (over requests that name any)."""
     from hesui import quality as q
 
     memo = memorisation_index()
+    covered = [q.details_covered(r["text"], r.get("prompt", "")) for r in rows]
     return {
         "wrong_occasion": _share([q.wrong_occasion(r["text"], r.get("prompt", "")) is not None for r in rows]),
+        "invented_name": _share([q.invented_name(r["text"], r.get("prompt", "")) is not None for r in rows]),
+        "wrong_addressee": _share([q.wrong_addressee(r["text"], r.get("prompt", "")) is not None for r in rows]),
+        "details_covered": mean([c for c in covered if c is not None]),
         "repeated_phrase": _share([q.repeated_phrase(r["text"]) is not None for r in rows]),
         "stock_per_100": mean([q.stock_per_100(r["text"]) for r in rows]),
         "chatter": _share([q.chatter(r["text"]) is not None for r in rows]),
@@ -116,7 +121,9 @@ def metrics_table(metrics: dict) -> list[str]:
     return lines
 
 
-QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("repeated_phrase", "repeated phrase", "{:.1%}"),
+QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("invented_name", "invented name", "{:.1%}"),
+                   ("wrong_addressee", "wrong addressee", "{:.1%}"), ("details_covered", "details covered", "{:.0%}"),
+                   ("repeated_phrase", "repeated phrase", "{:.1%}"),
                    ("stock_per_100", "stock / 100字", "{:.2f}"), ("chatter", "chatter", "{:.1%}"),
                    ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
 
