@@ -131,18 +131,23 @@ def cmd_data_validate(args) -> int:
     from pathlib import Path
 
     from hesui.data.formats import FileError
-    from hesui.data.validate import validate_file
+    from hesui.data.validate import invented_names, validate_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"no such file: {args.file}" + (" (it is a directory)" if path.is_dir() else ""))
     try:
         n, problems = validate_file(path)
+        flags = invented_names(path)
     except FileError as e:
         raise UserError(str(e)) from None
     for p in problems:
         print(f"{args.file}: {p}")
+    for f in flags:
+        print(f"{args.file}: flag: {f}")
     print(f"{args.file}: {n} record{'s' if n != 1 else ''}, {len(problems)} bad"
+          + (f", {len(flags)} flagged (an answer names a person the request does not: valid, but a model trained "
+             f"on it learns to invent names)" if flags else "")
           + (" (the file holds no records)" if n == 0 else ""), file=sys.stderr)
     return 1 if problems or n == 0 else 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from hesui.length import parse
 
 from . import augment
+from .clean import clean_records
 from .records import make_record, near_duplicate_groups
 from .validate import check_record
 
@@ -132,6 +133,8 @@ def build(out_dir: Path = Path("data"), *, seed: int = 0) -> BuildReport:
         records = [r for pair in splits[split] for r in expand(pair, rng)] + replay_split[split]
         records = keep_valid(records, report.removed)
         rng.shuffle(records)
+        if split != "test":  # training data addresses by relation; test references stay as written. After the
+            records = keep_valid(clean_records(records, report.removed), report.removed)  # shuffle: same splits
         write_jsonl(out_dir / f"{split}.jsonl", records)
         report.counts[split] = Counter(r["source"] for r in records)
         written[split] = records

@@ -63,3 +63,19 @@ def validate_file(path: Path) -> tuple[int, list[str]]:
         else:
             seen.add(str(record["id"]))
     return n, problems
+
+
+def invented_names(path: Path) -> list[str]:
+    """"line N: the answer names X, whom the request does not" for each record whose answer invents a person
+    (``hesui.quality.invented_name``): valid data, but a model trained on it learns to invent names."""
+    from hesui.quality import invented_name
+
+    flags = []
+    for row in read_rows(path):
+        record = row.obj
+        if row.error or check_record(record) is not None:
+            continue
+        name = invented_name(response_of(record), request_of(record))
+        if name:
+            flags.append(f"{row.where()}: the answer names {name}, whom the request does not")
+    return flags
