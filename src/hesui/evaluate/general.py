@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 GENERAL_SET = Path(__file__).parent / "general_set.jsonl"
-NEW_YEAR_WORDS = ("新年", "新春", "春节", "拜年", "过年", "除夕", "年夜", "贺岁", "New Year", "new year",
+NEW_YEAR_WORDS = ("新的一年", "新年", "新春", "春节", "拜年", "过年", "除夕", "年夜", "贺岁", "New Year", "new year",
                   "Spring Festival")
 CODE_TIMEOUT_S = 10
 NUMBER = re.compile(r"(?<![\d.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d.]*\d)")
