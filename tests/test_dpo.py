@@ -39,7 +39,8 @@ def test_why_an_answer_is_rejected():
     assert why_rejected("新年好！" * 10, "30字以内的拜年语", cs("30字以内的拜年语")) == (
         "too long", "char: counted 40, bounds [None, 30]")
     assert why_rejected("新年好！", "30字以上的拜年语", cs("30字以上的拜年语"))[0] == "too short"
-    assert why_rejected("李总，新年好！", "给同事拜年，10字以内", cs("给同事拜年，10字以内")) == ("copy fault", "invented name")
+    assert why_rejected("李总，新年好！", "给同事拜年，10字以内", cs("给同事拜年，10字以内")) == (
+        "copy fault", "invented name, wrong addressee")
     assert why_rejected("各位，新年好！", "给同事拜年，10字以内", cs("给同事拜年，10字以内")) is None
 
 

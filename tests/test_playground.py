@@ -183,7 +183,7 @@ def test_copy_faults_are_shown_under_the_checks(browser):
     """An answer in bounds that wishes a birthday in a New Year greeting is marked ⚠ with the fault, by name."""
     from hesui.generate.seam import BestOfN
 
-    birthday, plain = "王总新年快乐，生日快乐！", "王总，新年好，来年少开会。"
+    birthday, plain = "领导新年快乐，生日快乐！", "领导，新年好，来年少开会。"
     scripted = {"hesui": BestOfN(ScriptedEngine([birthday]), "hesui"),
                 "hesui-base": BestOfN(ScriptedEngine([plain]), "hesui-base", control=False)}
     with serve_in_thread(create_app(scripted)) as url:
