@@ -180,7 +180,7 @@ _TITLED = re.compile(_SURNAME + "(?:" + "|".join(sorted(TITLES, key=len, reverse
 # 老王 / 小李 when they stand as an address: followed by a pause or a greeting.
 _FAMILIAR = re.compile(r"(?<![\u4e00-\u9fff])[老小]" + _SURNAME + r"(?=[，,：:！!、。\s]|新年|过年|春节|$)")
 # A salutation at the start of the text or of a line: a name jieba tags as a person (晓雯，… / 阿伟：…).
-_SALUTATION = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,4})[，,：:！!]")
+_SALUTATION = re.compile(r"(?:^|\n)\s*(?:亲爱的|尊敬的|敬爱的)?([\u4e00-\u9fff]{2,4})[，,：:！!]")
 _PET_NAME = re.compile(r"[小阿][\u4e00-\u9fff]")  # 小雪，… / 阿伟：… opening a line: jieba tags 小雪 a noun
 NOT_NAMES = frozenset(("小宝", "阿姨", "阿婆", "阿公", "阿爸", "阿妈", "老公", "老婆", "宝贝", "亲爱", "兄弟", "姐妹", "家人", "老妈", "老爸", "老弟", "老哥", "老姐",
                        "老铁", "老板", "靓仔", "朋友", "同学", "同事", "领导", "老师", "师傅", "师父", "师兄", "师姐",
@@ -210,8 +210,8 @@ def names_in(text: str) -> list[str]:
 
     >>> names_in("李总，新年好！也问王老师好。"), names_in("老周，新年好"), names_in("晓雯，新年快乐"), names_in("谢谢老师，新年好")
     (['李总', '王老师'], ['老周'], ['晓雯'], [])
-    >>> names_in("小雪，新年好"), names_in("小时候，我最盼过年")
-    (['小雪'], [])
+    >>> names_in("小雪，新年好"), names_in("小时候，我最盼过年"), names_in("亲爱的李红，恭喜你")
+    (['小雪'], [], ['李红'])
     """
     found = [(m.start(), m.group(0)) for pattern in (_TITLED, _FAMILIAR) for m in pattern.finditer(text)]
     found += [(m.start(1), m.group(1)) for m in _SALUTATION.finditer(text)
