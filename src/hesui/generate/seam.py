@@ -26,7 +26,7 @@ from hesui.length import (
     strict,
     well_formed,
 )
-from hesui.quality import copy_faults, new_year_request, stock_per_100
+from hesui.quality import copy_faults, stock_per_100
 
 MAX_REQUEST_CHARS = 2000
 ROLES = ("user", "assistant")
@@ -201,9 +201,11 @@ def told(request: ChatRequest) -> str:
 
 
 def is_copy(request: ChatRequest, spec: Spec) -> bool:
-    """A request hesui writes for: it states a length or names the New Year (in its system prompt or any user
-    turn). Any other request gets the plain model: no length plan, no steering, one sample."""
-    return bool(spec.constraints) or new_year_request(told(request))
+    """A request hesui writes for (``hesui.model.chat.wants_copy``, its system prompt read with its user turns).
+    Any other request gets the plain model: no length plan, no steering, one sample."""
+    from hesui.model.chat import wants_copy
+
+    return wants_copy(told(request), spec)
 
 
 def judged_faults(text: str, request: ChatRequest, spec: Spec) -> list[str]:
