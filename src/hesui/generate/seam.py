@@ -187,11 +187,17 @@ class Answer:
                 "seconds": round(self.seconds, 3), "tokens": self.tokens}
 
 
+MILD_FAULTS = ("repeated phrase",)  # a reader trims it; every other fault makes the text unsendable as written
+
+
 def rank_key(sample: Sample, spec: Spec, faults: Sequence[str]) -> tuple:
-    """How the best of N is chosen: passing the length first; then fewer copy ``faults`` (``judged_faults``); then
-    Qianfan's score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's score."""
+    """How the best of N is chosen: passing the length first; then fewer copy ``faults`` (``judged_faults``) that
+    make a text unsendable (chatter, a wrong occasion, an invented name, a wrong addressee, a repeated closing),
+    then fewer mild ones (a repeated phrase): so a candidate that only repeats a phrase beats one that talks about
+    itself; then Qianfan's score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's."""
     cs, text = spec.constraints, sample.text
-    return (strict(text, cs), -len(faults), (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
+    mild = sum(f in MILD_FAULTS for f in faults)
+    return (strict(text, cs), -(len(faults) - mild), -mild, (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
             -stock_per_100(text), lifebench(text, cs) or 0.0)
 
 
