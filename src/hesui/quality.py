@@ -223,7 +223,8 @@ def names_in(text: str) -> list[str]:
     return names
 
 
-def _surname_of(name: str) -> str:
+def surname_of(name: str) -> str:
+    """The surname in a form of address: 老王 → 王, 李总 → 李, 欧阳老师 → 欧阳."""
     bare = name[1:] if name[0] in "老小阿" and len(name) == 2 else name
     return next((s for s in COMPOUND_SURNAMES if bare.startswith(s)), bare[0])
 
@@ -239,7 +240,7 @@ def invented_name(text: str, request: str) -> str | None:
     """
     text, request = to_simplified(text), to_simplified(request)
     for name in names_in(text):
-        if name not in request and _surname_of(name) not in request:
+        if name not in request and surname_of(name) not in request:
             return name
     return None
 

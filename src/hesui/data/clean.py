@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from hesui.quality import COMPOUND_SURNAMES, TITLES, invented_name, recipient_of
+from hesui.quality import TITLES, invented_name, recipient_of, surname_of
 from hesui.length.words import to_simplified
 
 # The reader's form when a request names a class of reader (hesui.quality.RECIPIENTS) but no relation word below.
@@ -29,8 +29,9 @@ RELATIONS = ("女朋友", "男朋友", "上铺的兄弟", "老同学", "同桌",
 _TITLE_AFTER = re.compile("(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + ")$")
 
 
-def _line_start(text: str, name: str) -> bool:
-    return re.search(rf"(?:^|\n)\s*(?:尊敬的|亲爱的|敬爱的)?{re.escape(name)}[，,：:！!]", text) is not None
+def _opening(name: str) -> re.Pattern:
+    """``name`` addressed at a line's opening ("老李，…", "亲爱的小舟：…"); group 1 is what stands before it."""
+    return re.compile(rf"((?:^|\n)\s*(?:尊敬的|亲爱的|敬爱的)?){re.escape(name)}(?=[，,：:！!])")
 
 
 def _relation_form(request: str) -> str:
@@ -50,14 +51,13 @@ def rewrite_name(name: str, text: str, request: str) -> tuple[str, str] | None:
     >>> rewrite_name("老李", "老李，新年快乐！", "给打呼噜的室友拜年"), rewrite_name("小孙", "后来跟小孙搭班", "写退休讲话")
     (('室友', '室友'), None)
     """
-    bare = name[1:] if name[0] in "老小阿" and len(name) == 2 else name
-    surname = next((s for s in COMPOUND_SURNAMES if bare.startswith(s)), bare[0])
+    surname = surname_of(name)
     title = _TITLE_AFTER.search(name)
     if title and name.startswith(surname) and len(name) > len(surname):
         if title.group(0) in ("总", "董"):
             return _relation_form(request), "您"  # "何总，…" → "尊敬的客户，…"; "感谢何总" → "感谢您"
         return title.group(0), title.group(0)
-    if _line_start(text, name):
+    if _opening(name).search(text):
         return _relation_form(request), _relation_form(request)
     return None
 
@@ -77,8 +77,7 @@ def address_by_relation(text: str, request: str) -> tuple[str, list[tuple[str, s
         forms = rewrite_name(name, text, request)
         if forms is None:
             break
-        opening = re.compile(rf"((?:^|\n)\s*(?:尊敬的|亲爱的|敬爱的)?){re.escape(name)}(?=[，,：:！!])")
-        text = opening.sub(lambda m: m.group(1) + forms[0], text).replace(name, forms[1])
+        text = _opening(name).sub(lambda m: m.group(1) + forms[0], text).replace(name, forms[1])
         text = text.replace("尊敬的尊敬的", "尊敬的").replace("亲爱的亲爱的", "亲爱的")
         changes.append((name, forms[0]))
     return text, changes

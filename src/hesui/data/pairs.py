@@ -81,8 +81,8 @@ def length_pairs(records: list[dict], samples: list[dict]) -> PairsBuild:
             build.skipped["no model answer"] += 1
             continue
         request, chosen = request_of(record), response_of(record)
-        if copy_faults(chosen, request):
-            build.skipped["corpus answer has a copy fault (" + copy_faults(chosen, request)[0] + ")"] += 1
+        if faults := copy_faults(chosen, request):
+            build.skipped[f"corpus answer has a copy fault ({faults[0]})"] += 1
             continue
         why = why_rejected(sample["text"], request, record["constraints"])
         if why is None:
@@ -129,12 +129,10 @@ def check_pair(pair) -> str | None:
     return None
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def build_pairs(run_dir: Path, replay: Path | None, *, seed: int = 0) -> PairsBuild:
     """Pairs from an uncontrolled eval run (its config.json names the requests it answered) and a replay file."""
+    from hesui.evaluate.compare import load_rows
+
     from .build import load_replay
     from .formats import read_records
 
@@ -143,7 +141,7 @@ def build_pairs(run_dir: Path, replay: Path | None, *, seed: int = 0) -> PairsBu
         raise ValueError(f"{run_dir} was run with the controller; pairs need the model's own answers: "
                          f"hesui eval --data {config.get('data')} --no-control --out {run_dir}")
     records = read_records(Path(config["data"]), "canonical")
-    build = length_pairs(records, read_jsonl(run_dir / "samples.jsonl"))
+    build = length_pairs(records, load_rows(run_dir))
     if replay is not None:
         build.pairs += wish_pairs(load_replay(replay), seed, build.skipped)
     bad = [(p["id"], why) for p in build.pairs if (why := check_pair(p))]

@@ -12,6 +12,7 @@ import os
 import random
 import sys
 import zlib
+from collections import Counter
 from pathlib import Path
 
 from .common import TrainError, TrainResult, load_records, prepare_model, run_trainer, training_arguments
@@ -85,7 +86,8 @@ def train_dpo(cfg: TrainConfig, data: tuple[list[dict], list[dict]], model, toke
         raise TrainError(f"no pair fits max_len={cfg.max_len} tokens; raise max_len")
     counts = {"train_pairs": len(train_rows), "train_dropped_too_long": train_dropped, "dev_pairs": len(dev_rows),
               "dev_dropped_too_long": dev_dropped,
-              "train_pair_reasons": _reasons(data[0]), "dev_pair_reasons": _reasons(data[1])}
+              "train_pair_reasons": dict(Counter(r["pair_reason"] for r in data[0])),
+              "dev_pair_reasons": dict(Counter(r["pair_reason"] for r in data[1]))}
     write_start(cfg.run_dir, {**cfg.to_dict(), "base_resolved": base_name},
                 {"train": Path(cfg.train_file), "dev": Path(cfg.dev_file)}, counts)
     print(f"hesui: {len(train_rows)} training pairs ({train_dropped} over max_len dropped), {len(dev_rows)} dev "
@@ -97,10 +99,3 @@ def train_dpo(cfg: TrainConfig, data: tuple[list[dict], list[dict]], model, toke
                          processing_class=tokenizer,
                          callbacks=[EarlyStoppingCallback(cfg.patience), JsonlLog(cfg.run_dir / "trainer_log.jsonl")])
     return run_trainer(trainer, tokenizer, cfg)
-
-
-def _reasons(records: list[dict]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for r in records:
-        found[r["pair_reason"]] = found.get(r["pair_reason"], 0) + 1
-    return found

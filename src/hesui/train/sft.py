@@ -12,8 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from .common import (TrainError, TrainResult, load_records, prepare_model, run_trainer,  # noqa: F401 (re-exported)
-                     training_arguments)
+from .common import TrainError, TrainResult, load_records, prepare_model, run_trainer, training_arguments
 from .config import TrainConfig
 from .dataset import PadCollator, encode_all
 from .rundir import JsonlLog, write_start
