@@ -63,6 +63,23 @@ def test_a_corpus_answer_with_a_fault_makes_no_pair():
     assert build.pairs == [] and build.skipped == {"corpus answer has a copy fault (invented name)": 1}
 
 
+def test_controlled_answers_as_chosen_are_checked_and_counted():
+    controlled = [
+        {"id": "r-0", "text": "各位同事，新年好！来年一起加油。"},                 # in bounds: chosen
+        {"id": "r-1", "text": "过年了。"},                                        # too short itself: no pair
+        {"id": "r-2", "text": "奶奶，新年好！"},                                   # the uncontrolled one is fine anyway
+        {"id": "r-3", "text": "张老师，新年好！您的板书我还记得。"},                # invented name: no pair
+    ]
+    build = length_pairs(_records(), _samples(), controlled)
+    (pair,) = build.pairs
+    assert pair["seed_id"] == "r-0" and pair["pair_chosen"] == "controlled" and pair["pair_reason"] == "too long"
+    assert response_of(pair) == controlled[0]["text"] and pair["rejected"] == SCRIPT[0][2]
+    assert pair["constraints"] == _records()[0]["constraints"] and check_pair(pair) is None
+    assert build.skipped == {"controlled answer too short": 1, "model answer already fine": 1,
+                             "controlled answer has a copy fault (invented name)": 1}
+    assert length_pairs(_records()[:1], _samples(), []).skipped == {"no controlled answer": 1}
+
+
 def test_wish_pairs_differ_only_by_the_wish():
     replay = [make_record("replay-1", "37乘以24等于多少？", "37乘以24等于888。", scenario="general", source="replay",
                           seed_id="replay-1")]
@@ -122,6 +139,31 @@ def test_data_pairs_command_writes_valid_pairs(uncontrolled_run, tmp_path, capsy
     assert "1 model answer already fine" in printed
     assert f"{len(replay) - usable} general answer invalid (response is not well-formed)" in printed
     assert validate_file(out) == (len(pairs), [])
+
+
+def test_data_pairs_takes_chosen_answers_from_a_controlled_run(uncontrolled_run, tmp_path, capsys):
+    from hesui.evaluate.run import EvalConfig, evaluate
+
+    class Corpus(Scripted):  # a "controlled" run that answers with the corpus texts, all fine
+        def generate(self, requests):
+            from hesui.generate.seam import Answer
+
+            answers = {q: a for q, a, _ in SCRIPT}
+            return [Answer(answers[r.last_user], r.check(), None, 1, 0.0, 1) for r in requests]
+
+    config = json.loads((uncontrolled_run / "config.json").read_text())
+    controlled = tmp_path / "controlled"
+    evaluate(Corpus(), EvalConfig(data=config["data"], out=str(controlled), control=True, n_candidates=1))
+    out = tmp_path / "pairs.jsonl"
+    args = ["data", "pairs", "--run", str(uncontrolled_run), "--out", str(out), "--no-general"]
+    assert main(args + ["--chosen-run", str(controlled)]) == 0
+    pairs = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    assert [(p["seed_id"], p["pair_chosen"]) for p in pairs] == [("r-0", "controlled"), ("r-1", "controlled"),
+                                                                 ("r-3", "controlled")]
+    assert main(args + ["--chosen-run", str(uncontrolled_run)]) == 2
+    assert "was run without the controller" in capsys.readouterr().err
+    assert main(args + ["--chosen-run", str(tmp_path / "nothing")]) == 2
+    assert "is not a finished eval run" in capsys.readouterr().err
 
 
 def test_data_pairs_refuses_a_controlled_run_and_a_missing_one(uncontrolled_run, tmp_path, capsys):

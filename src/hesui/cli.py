@@ -159,12 +159,14 @@ def cmd_data_pairs(args) -> int:
     from hesui.data.pairs import build_pairs
 
     run = Path(args.run)
-    if not (run / "config.json").is_file() or not (run / "samples.jsonl").is_file():
-        raise UserError(f"{args.run} is not a finished eval run (config.json and samples.jsonl); make one with "
-                        f"hesui eval --data data/train.jsonl --limit 300 --no-control --out {args.run}")
+    chosen_run = Path(args.chosen_run) if args.chosen_run else None
+    for path, flag in ((run, " --no-control"), (chosen_run, "")):
+        if path is not None and not ((path / "config.json").is_file() and (path / "samples.jsonl").is_file()):
+            raise UserError(f"{path} is not a finished eval run (config.json and samples.jsonl); make one with "
+                            f"hesui eval --data data/pairs-requests.jsonl{flag} --out {path}")
     replay = None if args.no_general else Path(args.general)
     try:
-        build = build_pairs(run, replay, seed=args.seed)
+        build = build_pairs(run, replay, seed=args.seed, chosen_run=chosen_run)
     except (ValueError, OSError) as e:
         raise UserError(str(e)) from None
     write_jsonl(Path(args.out), build.pairs)
@@ -230,14 +232,19 @@ def add_data(sub) -> None:
     v.add_argument("file")
     v.set_defaults(func=cmd_data_validate)
     pr = dsub.add_parser(
-        "pairs", help="preference pairs for DPO: corpus answers over the model's own off-length answers",
+        "pairs", help="preference pairs for DPO: verified answers over the model's own off-length answers",
         description="Build prompt/chosen/rejected records for `hesui train` with objective=dpo. Chosen: the "
-                    "corpus answer (meets the length, no copy fault). Rejected: the model's own uncontrolled "
+                    "corpus answer, or with --chosen-run the model's own controlled answer (either way it meets "
+                    "the length and has no copy fault). Rejected: the model's own uncontrolled "
                     "answer to the same request where it misses the length or has a copy fault; each pair records "
                     "why. Plus, for the general replay prompts, the base's plain answer over the same answer with a "
                     "New Year wish appended. First answer the requests without the controller: hesui eval --data "
-                    "data/train.jsonl --limit 300 --no-control --out runs/pairs/uncontrolled")
+                    "data/pairs-requests.jsonl --no-control --out runs/pairs/uncontrolled (and with it, for "
+                    "--chosen-run: hesui eval --data data/pairs-requests.jsonl --out runs/pairs/controlled)")
     pr.add_argument("--run", required=True, help="an eval run made with --no-control over training requests")
+    pr.add_argument("--chosen-run", help="an eval run made WITH the controller over the same requests: its answers "
+                    "(in bounds, no copy fault) are the chosen side instead of the corpus answers, so that both sides "
+                    "are the model's own and differ mainly in length")
     pr.add_argument("--out", default="data/pairs.jsonl", help="where the pairs go (default data/pairs.jsonl)")
     pr.add_argument("--general", default=str(REPLAY_FILE), help="replay rows {id, prompt, response} for the "
                     "'wish added' pairs (default: the packaged general replay set)")

@@ -6,6 +6,10 @@ no copy fault) plus a ``rejected`` answer and the ``pair_reason`` it was made fo
 - ``too long`` / ``too short`` / ``copy fault``: for a training request, chosen = the corpus answer; rejected = the
   tuned model's own *uncontrolled* answer (an ``hesui eval --no-control`` run over those requests) where it misses
   the length or carries a copy fault (``hesui.quality.copy_faults``: wrong occasion, invented name, chatter…);
+  With a controlled run of the same requests (``--chosen-run``), chosen = the model's own *controlled* answer instead
+  (in bounds, no copy fault, checked here again): the two sides then come from the same model and differ mainly in
+  length, so the preference cannot be learned from style alone (the corpus answers differ from the model's in
+  everything, and DPO on them left the model's length where it was);
 - ``wish added``: for a general prompt (the replay set: no length, not New Year copy), chosen = the base model's
   plain answer; rejected = the same answer with a New Year wish appended, the failure the controller-era model
   showed ("一年有三个月。新的一年，祝您身体健康！"). Chosen and rejected share every token up to the wish, so
@@ -71,18 +75,35 @@ def why_rejected(text: str, request: str, constraints: list[dict]) -> tuple[str,
     return ("copy fault", ", ".join(faults)) if faults else None
 
 
-def length_pairs(records: list[dict], samples: list[dict]) -> PairsBuild:
-    """Pairs from training ``records`` and an uncontrolled eval run's ``samples`` (joined by id)."""
+def with_response(record: dict, text: str) -> dict:
+    """The record with its last assistant message replaced by ``text`` (constraints unchanged)."""
+    return {**record, "messages": [*record["messages"][:-1], {"role": "assistant", "content": text}]}
+
+
+def length_pairs(records: list[dict], samples: list[dict], chosen_samples: list[dict] | None = None) -> PairsBuild:
+    """Pairs from training ``records`` and an uncontrolled eval run's ``samples`` (joined by id).
+
+    Chosen is the corpus answer, or with ``chosen_samples`` (a controlled run's samples over the same records) the
+    model's own controlled answer; a chosen answer that misses the length or has a copy fault makes no pair."""
     by_id = {str(s["id"]): s for s in samples}
+    chosen_by_id = None if chosen_samples is None else {str(s["id"]): s for s in chosen_samples}
+    source = "corpus" if chosen_by_id is None else "controlled"
     build = PairsBuild()
     for record in records:
         sample = by_id.get(str(record["id"]))
         if sample is None or sample.get("error"):
             build.skipped["no model answer"] += 1
             continue
+        if chosen_by_id is not None:
+            controlled = chosen_by_id.get(str(record["id"]))
+            if controlled is None or controlled.get("error"):
+                build.skipped["no controlled answer"] += 1
+                continue
+            record = with_response(record, controlled["text"])
         request, chosen = request_of(record), response_of(record)
-        if faults := copy_faults(chosen, request):
-            build.skipped[f"corpus answer has a copy fault ({faults[0]})"] += 1
+        if flaw := why_rejected(chosen, request, record["constraints"]):
+            what = f"has a copy fault ({flaw[1].split(', ')[0]})" if flaw[0] == "copy fault" else flaw[0]
+            build.skipped[f"{source} answer {what}"] += 1
             continue
         why = why_rejected(sample["text"], request, record["constraints"])
         if why is None:
@@ -92,7 +113,7 @@ def length_pairs(records: list[dict], samples: list[dict]) -> PairsBuild:
             build.skipped["model answer equals the corpus answer"] += 1
             continue
         build.pairs.append({**record, "id": f"{record['id']}-pair", "rejected": sample["text"],
-                            "pair_reason": why[0], "pair_detail": why[1]})
+                            "pair_reason": why[0], "pair_detail": why[1], "pair_chosen": source})
     return build
 
 
@@ -109,7 +130,7 @@ def wish_pairs(replay: list[dict], seed: int = 0, skipped: Counter | None = None
         answer = response_of(record).strip()
         wish = rng.choice(WISHES)
         pairs.append({**record, "id": f"{record['id']}-pair", "rejected": answer + rng.choice(("", "\n")) + wish,
-                      "pair_reason": "wish added", "pair_detail": wish})
+                      "pair_reason": "wish added", "pair_detail": wish, "pair_chosen": "base"})
     return pairs
 
 
@@ -129,19 +150,36 @@ def check_pair(pair) -> str | None:
     return None
 
 
-def build_pairs(run_dir: Path, replay: Path | None, *, seed: int = 0) -> PairsBuild:
-    """Pairs from an uncontrolled eval run (its config.json names the requests it answered) and a replay file."""
+def _run_config(run_dir: Path) -> dict:
+    return json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+
+
+def build_pairs(run_dir: Path, replay: Path | None, *, seed: int = 0, chosen_run: Path | None = None) -> PairsBuild:
+    """Pairs from an uncontrolled eval run (its config.json names the requests it answered), optionally a controlled
+    run over the same requests for the chosen side, and a replay file.
+
+    Raises ValueError when ``run_dir`` used the controller, or ``chosen_run`` did not or answered other data."""
     from hesui.evaluate.compare import load_rows
 
     from .build import load_replay
     from .formats import read_records
 
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    config = _run_config(run_dir)
     if config.get("control", True):
         raise ValueError(f"{run_dir} was run with the controller; pairs need the model's own answers: "
                          f"hesui eval --data {config.get('data')} --no-control --out {run_dir}")
+    chosen_samples = None
+    if chosen_run is not None:
+        chosen_config = _run_config(chosen_run)
+        if not chosen_config.get("control", True):
+            raise ValueError(f"{chosen_run} was run without the controller; the chosen answers must be controlled: "
+                             f"hesui eval --data {config.get('data')} --out {chosen_run}")
+        if chosen_config.get("data_sha256") != config.get("data_sha256"):
+            raise ValueError(f"{chosen_run} answered other requests ({chosen_config.get('data')}) than {run_dir} "
+                             f"({config.get('data')})")
+        chosen_samples = load_rows(chosen_run)
     records = read_records(Path(config["data"]), "canonical")
-    build = length_pairs(records, load_rows(run_dir))
+    build = length_pairs(records, load_rows(run_dir), chosen_samples)
     if replay is not None:
         build.pairs += wish_pairs(load_replay(replay), seed, build.skipped)
     bad = [(p["id"], why) for p in build.pairs if (why := check_pair(p))]
