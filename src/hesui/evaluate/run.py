@@ -28,6 +28,7 @@ class EvalConfig:
     batch: int = 4  # requests decoded together
     n_candidates: int = 4
     seed: int = 0
+    examples: int = 0  # retrieved seed pairs shown in each controlled prompt (SamplingConfig.examples)
     backend: str = "auto"  # --engine: auto | llama.cpp | transformers; config.json records the one that ran
     command: str = ""  # the command line that made this run, written at the top of the report
 
@@ -36,6 +37,8 @@ class EvalConfig:
             raise ValueError("--batch and --n-candidates must be at least 1")
         if self.limit is not None and self.limit < 1:
             raise ValueError("--limit must be at least 1")
+        if not 0 <= self.examples <= 3:
+            raise ValueError("--examples must be between 0 and 3")
 
 
 @dataclass
@@ -145,7 +148,8 @@ def run_setting(cfg: EvalConfig, engine_name: str | None = None) -> dict:
     """What config.json records: the EvalConfig, the sampling settings, the data file's sha256 and hesui's commit."""
     from hesui.generate.seam import SamplingConfig
 
-    sampling = SamplingConfig(n_candidates=cfg.n_candidates, control=cfg.control, seed=cfg.seed)
+    sampling = SamplingConfig(n_candidates=cfg.n_candidates, control=cfg.control, seed=cfg.seed,
+                              examples=cfg.examples)
     setting = {**asdict(cfg), "sampling": asdict(sampling), "data_sha256": file_sha256(Path(cfg.data)),
                "commit": hesui_commit()}
     return setting | ({"engine": engine_name} if engine_name else {})
@@ -237,8 +241,12 @@ def _changes(old: dict, new: dict) -> list[str]:
         if k == "data_sha256":
             changed.append(f"the data file's content changed (sha256 {str(old[k])[:12]}… → {new[k][:12]}…)")
         elif k == "sampling" and isinstance(old[k], dict):
-            changed += [f"sampling.{s} {old[k].get(s)!r} → {v!r}" for s, v in new[k].items()
-                        if s not in SETTING_KEYS and old[k].get(s) != v]
+            from hesui.generate.seam import SamplingConfig
+
+            defaults = asdict(SamplingConfig())  # a key an older hesui did not write had its default
+            was = {s: old[k].get(s, defaults.get(s)) for s in new[k]}
+            changed += [f"sampling.{s} {was[s]!r} → {v!r}" for s, v in new[k].items()
+                        if s not in SETTING_KEYS and was[s] != v]
         else:
             changed.append(f"{k} {old[k]!r} → {new[k]!r}")
     return changed

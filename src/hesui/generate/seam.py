@@ -43,6 +43,7 @@ class SamplingConfig:
     control: bool = True  # False: the plain model, one sample, no steering and no resampling
     repetition_penalty: float = 1.1
     no_repeat_ngram_size: int = 4  # tokens (≈ 6 字): a phrase said twice is a loop, not style
+    examples: int = 0  # training seed pairs shown as earlier turns of a controlled one-turn request (examples.py)
 
     def __post_init__(self):
         if not 0 <= self.temperature <= 2:
@@ -53,6 +54,8 @@ class SamplingConfig:
             raise ValueError("n_candidates and max_attempts must be at least 1")
         if not 1 <= self.repetition_penalty <= 2:
             raise ValueError("repetition_penalty must be between 1 and 2")
+        if not 0 <= self.examples <= 3:
+            raise ValueError("examples must be between 0 and 3")
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,15 @@ def check_request(request: str) -> Spec:
 
 
 def chat_messages(request: ChatRequest, spec: Spec) -> list[dict]:
-    """The model's messages: system prompt, history, and the last turn with the length restated."""
+    """The model's messages: system prompt, history, and the last turn with the length restated. A controlled
+    one-turn request with ``sampling.examples`` gets that many retrieved seed pairs as earlier turns."""
     from hesui.model.chat import build_messages
 
     history = [{"role": m.role, "content": m.content} for m in request.messages[:-1]]
+    if request.sampling.examples and not history and controlled(request, spec):
+        from .examples import example_turns, training_index
+
+        history = example_turns(training_index().pick(request.last_user, spec, request.sampling.examples))
     return build_messages(request.last_user, spec, system=request.system, history=history)
 
 

@@ -42,9 +42,11 @@ class ScriptedEngine:
 
     def __init__(self, texts: list[str]):
         self.texts = texts
+        self.jobs: list = []  # the last batch's rows, for tests of what the model was shown
 
     def sample(self, jobs, *, on_text=None, cancelled=None):
         from hesui.generate.seam import Sample
 
+        self.jobs = list(jobs)
         texts = [self.texts[k % len(self.texts)] for k in range(len(jobs))]
         return [Sample(text, tokens=len(text)) for text in texts]
