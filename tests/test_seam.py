@@ -82,6 +82,9 @@ def test_visible_text_holds_back_what_may_change():
     # both clean, 20 and 21 字 (Qianfan 1.0 both): fewer stock blessings per 100 字 beat LIFEBench's closer count
     (["王总，祝您新春快乐，万事如意，心想事成！", "王总，新的一年，愿您少开会，多陪家人吃饭。"],
      "给王总写20字左右的拜年短信", "王总，新的一年，愿您少开会，多陪家人吃饭。", []),
+    # both clean and in the band: the one that names the request's details (象棋, 腊肠) wins
+    (["爸，新年好！这一年您辛苦了，愿您和妈身体硬朗，天天开心。", "爸，新年好！年前再陪您下两盘象棋，您寄来的腊肠真香啊。"],
+     "给岳父写30字以内的拜年短信，提到下象棋、寄来的腊肠", "爸，新年好！年前再陪您下两盘象棋，您寄来的腊肠真香啊。", []),
     # a fault does not beat the length: the only candidate in bounds is kept, chatter and all
     (["新年快乐！以上内容仅供参考。", "王总，新年快乐！来年上线不加班，头发常在，万事顺利呀！"],
      "给王总写15字以内的拜年短信", "新年快乐！以上内容仅供参考。", ["chatter"]),

@@ -26,7 +26,7 @@ from hesui.length import (
     strict,
     well_formed,
 )
-from hesui.quality import copy_faults, stock_per_100
+from hesui.quality import copy_faults, details_covered, stock_per_100
 
 MAX_REQUEST_CHARS = 2000
 ROLES = ("user", "assistant")
@@ -198,15 +198,22 @@ class Answer:
 MILD_FAULTS = ("repeated phrase",)  # a reader trims it; every other fault makes the text unsendable as written
 
 
-def rank_key(sample: Sample, spec: Spec, faults: Sequence[str]) -> tuple:
+def rank_key(sample: Sample, spec: Spec, faults: Sequence[str], covered: float | None = None) -> tuple:
     """How the best of N is chosen: passing the length first; then fewer copy ``faults`` (``judged_faults``) that
     make a text unsendable (chatter, a wrong occasion, an invented name, a wrong addressee, a repeated closing),
     then fewer mild ones (a repeated phrase): so a candidate that only repeats a phrase beats one that talks about
-    itself; then Qianfan's score, less for a cut ending; then fewer stock blessings per 100 字; then LIFEBench's."""
+    itself; then Qianfan's score, less for a cut ending; then more of the request's named details ``covered``
+    (``hesui.quality.details_covered``; None: the request names none); then fewer stock blessings per 100 字;
+    then LIFEBench's."""
     cs, text = spec.constraints, sample.text
     mild = sum(f in MILD_FAULTS for f in faults)
     return (strict(text, cs), -(len(faults) - mild), -mild, (qianfan(text, cs) or 0.0) - CUT_COST * sample.cut,
-            -stock_per_100(text), lifebench(text, cs) or 0.0)
+            covered or 0.0, -stock_per_100(text), lifebench(text, cs) or 0.0)
+
+
+def judged_details(text: str, request: ChatRequest, spec: Spec) -> float | None:
+    """``hesui.quality.details_covered`` of an answer to a request for New Year copy; None for any other."""
+    return details_covered(text, told(request)) if is_copy(request, spec) else None
 
 
 def told(request: ChatRequest) -> str:
@@ -306,7 +313,8 @@ class BestOfN:
             for i, sample in zip(owners, self.engine.sample(jobs)):
                 tokens[i] += sample.tokens
                 faults = judged_faults(sample.text, requests[i], specs[i])
-                key = (rank_key(sample, specs[i], faults), sample.text)
+                covered = judged_details(sample.text, requests[i], specs[i])
+                key = (rank_key(sample, specs[i], faults, covered), sample.text)
                 if best[i] is None or key > best[i][0]:
                     best[i] = (key, sample, faults)
             for i in todo:
