@@ -138,6 +138,9 @@ def test_wrong_addressee(text, request_, expected):
     ("今年和女朋友分开过年，她在哈尔滨我在广州，写句20字左右的情话", ["哈尔滨", "广州"]),
     ("给部门同事发一条拜年消息", []),  # nothing concrete named
     ("美食博主，口播稿，要求180-240字", []),  # a length is no detail
+    # tone words in a list are how it should sound, not things to mention; a name with 阿 is a detail
+    ("写一篇家书，郑重、真诚，有具体的往事：第一次上门、下象棋", ["第一次上门", "下象棋"]),
+    ("给朋友阿楠写封信，要幽默、口语、接地气，暖心一点", ["阿楠"]),
 ])
 def test_request_details(request_, details):
     assert q.request_details(request_) == details

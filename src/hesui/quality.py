@@ -321,6 +321,22 @@ TASK_WORDS = frozenset((
 _LENGTHY = re.compile(r"\d\s*个?字|要求|字数")  # a length or a requirement, not a thing to mention
 _READER_WORDS = frozenset(w for _, said, _ in RECIPIENTS for w in said) | {"岳父", "岳母", "公公", "婆婆", "长辈"}
 
+# How the text should sound, never a thing to mention: "郑重、真诚" or "要幽默、口语、接地气" in a request's list.
+STYLE_WORDS = frozenset((
+    "郑重", "真诚", "真挚", "幽默", "搞笑", "好笑", "口语", "口语化", "接地气", "朴实", "温馨", "温暖", "正式", "青春", "轻松",
+    "简洁", "简短", "大气", "文艺", "俏皮", "走心", "喜庆", "得体", "诗意", "押韵", "活泼", "煽情", "感人", "文采",
+    "亲切", "稳重", "自然", "暖心", "温情", "不卑不亢", "有温度", "有分量", "逗", "好玩", "热闹", "庄重", "深情", "含蓄", "通俗",
+))
+
+
+def _style(item: str) -> bool:
+    """A tone word, bare or wrapped: 幽默, 要幽默, 朴实一点, 别太俗 (then every word is a tone or an adjective)."""
+    core = re.sub(r"^(?:要|别太|不要太|别|不要|不能太|有点|有些|稍微|更|再|很|比较)|(?:一点|一些|点|些|的)$", "", item)
+    if core in STYLE_WORDS:
+        return True
+    words = [w for w in _tagged(core) if w.word.strip()]
+    return bool(words) and all(w.flag in ("a", "ad", "an", "d") for w in words)
+
 
 def request_details(request: str) -> list[str]:
     """The concrete things a request names for the text to mention: the items after 提到/包括/写到…, items of
@@ -339,12 +355,12 @@ def request_details(request: str) -> list[str]:
     items += _QUOTED.findall(request)
     items += [w.word for w in _tagged(request)  # places, and names that open with a surname (jieba's nz/nt
               if w.flag == "ns" and len(w.word) > 1  # tags are mostly adjectives: 温馨, 正式)
-              or w.flag in ("nr", "nrfg") and 2 <= len(w.word) <= 3 and w.word[0] in SURNAMES]
+              or w.flag in ("nr", "nrfg") and 2 <= len(w.word) <= 3 and (w.word[0] in SURNAMES or w.word[0] == "阿")]
     cleaned = []
     for item in items:
         item = re.sub(r"^(?:还有|再|也|她|他|你|我|我们|他们|以及|的)+", "", item.strip(" 　的"))
         if (len(item) >= 2 and item not in TASK_WORDS and item not in _READER_WORDS and not _LENGTHY.search(item)
-                and not any(item in c or c in item for c in cleaned)):
+                and not _style(item) and not any(item in c or c in item for c in cleaned)):
             cleaned.append(item)
     return cleaned
 
