@@ -107,3 +107,30 @@ def test_best_of_n_with_examples_on_a_scripted_engine():
                                                       SamplingConfig(seed=0, n_candidates=1, examples=1))])[0]
     assert answer.ok is True
     assert [m["role"] for m in engine.jobs[-1].messages] == ["system", "user", "assistant", "user"]
+
+
+@pytest.mark.parametrize("request_, outline", [
+    ("我是物流公司的CEO，写新春献词，400字左右，要提到司机师傅和一线员工",
+     "分3段：第1段开篇，第2段写司机师傅、一线员工，第3段收尾，段与段要接得上"),
+    ("写一篇600字的过年作文", "分5段：第1段开篇，中间各段各写一件具体的事，第5段收尾，段与段要接得上"),
+    ("给朋友阿楠写封新年信，写到重庆的小面，500-700字",
+     "分5段：第1段开篇，第2段写阿楠，第3段写重庆的小面，其余各段各写一件具体的事，第5段收尾，段与段要接得上"),
+    ("写一条50字以内的拜年短信", ""),  # short: no outline
+    ("写一首七言律诗", ""),  # verse keeps its form
+])
+def test_outline_of_a_long_text(request_, outline):
+    from hesui.model.chat import outline_note
+
+    assert outline_note(request_, parse(request_)) == outline
+
+
+def test_outline_goes_after_the_length_of_controlled_requests_only():
+    from hesui.generate.seam import chat_messages
+
+    def last(text, **kw):
+        request = ChatRequest.of(text, SamplingConfig(**kw))
+        return chat_messages(request, request.check())[-1]["content"]
+
+    request = "写一篇600字的过年作文"
+    assert last(request, outline=True) == request + "（全文540到660字；分5段：第1段开篇，中间各段各写一件具体的事，第5段收尾，段与段要接得上）"
+    assert last(request) == last(request, outline=True, control=False) == request + "（全文540到660字）"

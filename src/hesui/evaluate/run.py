@@ -29,6 +29,7 @@ class EvalConfig:
     n_candidates: int = 4
     seed: int = 0
     examples: int = 0  # retrieved seed pairs shown in each controlled prompt (SamplingConfig.examples)
+    outline: bool = False  # long texts written from a paragraph outline (SamplingConfig.outline)
     backend: str = "auto"  # --engine: auto | llama.cpp | transformers; config.json records the one that ran
     command: str = ""  # the command line that made this run, written at the top of the report
 
@@ -149,7 +150,7 @@ def run_setting(cfg: EvalConfig, engine_name: str | None = None) -> dict:
     from hesui.generate.seam import SamplingConfig
 
     sampling = SamplingConfig(n_candidates=cfg.n_candidates, control=cfg.control, seed=cfg.seed,
-                              examples=cfg.examples)
+                              examples=cfg.examples, outline=cfg.outline)
     setting = {**asdict(cfg), "sampling": asdict(sampling), "data_sha256": file_sha256(Path(cfg.data)),
                "commit": hesui_commit()}
     return setting | ({"engine": engine_name} if engine_name else {})

@@ -44,6 +44,7 @@ class SamplingConfig:
     repetition_penalty: float = 1.1
     no_repeat_ngram_size: int = 4  # tokens (≈ 6 字): a phrase said twice is a loop, not style
     examples: int = 0  # training seed pairs shown as earlier turns of a controlled one-turn request (examples.py)
+    outline: bool = False  # a controlled long text (300 字 and more) gets a paragraph outline (chat.outline_note)
 
     def __post_init__(self):
         if not 0 <= self.temperature <= 2:
@@ -103,15 +104,18 @@ def check_request(request: str) -> Spec:
 
 def chat_messages(request: ChatRequest, spec: Spec) -> list[dict]:
     """The model's messages: system prompt, history, and the last turn with the length restated. A controlled
-    one-turn request with ``sampling.examples`` gets that many retrieved seed pairs as earlier turns."""
+    one-turn request with ``sampling.examples`` gets that many retrieved seed pairs as earlier turns; a controlled
+    long text with ``sampling.outline``, a paragraph outline after its length."""
     from hesui.model.chat import build_messages
 
     history = [{"role": m.role, "content": m.content} for m in request.messages[:-1]]
-    if request.sampling.examples and not history and controlled(request, spec):
+    control = controlled(request, spec)
+    if request.sampling.examples and not history and control:
         from .examples import example_turns, training_index
 
         history = example_turns(training_index().pick(request.last_user, spec, request.sampling.examples))
-    return build_messages(request.last_user, spec, system=request.system, history=history)
+    return build_messages(request.last_user, spec, system=request.system, history=history,
+                          outline=request.sampling.outline and control)
 
 
 # --- what an engine is given and gives back ---------------------------------------------------------------

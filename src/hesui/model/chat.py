@@ -53,16 +53,52 @@ def wants_copy(request: str, spec: Spec, history: list[dict] = ()) -> bool:
     return bool(spec.constraints) or new_year_request(told)
 
 
+OUTLINE_FROM = 300  # 字: a text this long is written from a paragraph plan (``outline_note``)
+PARAGRAPH = 120  # 字 a paragraph, about, in the plan
+
+
+def outline_note(request: str, spec: Spec) -> str:
+    """For a long text (a whole-text 字 count of ``OUTLINE_FROM`` or more): a short paragraph plan, the request's
+    named details (``hesui.quality.request_details``) handed to the middle paragraphs in the order given, so each
+    lands somewhere and the text moves from one to the next; "" for anything shorter.
+
+    >>> from hesui.length import parse
+    >>> r = "写一篇家书给岳父岳母，写到第一次上门、下象棋、婚礼，300字"
+    >>> outline_note(r, parse(r))
+    '分3段：第1段开篇，第2段写第一次上门、下象棋、婚礼，第3段收尾，段与段要接得上'
+    """
+    from hesui.quality import request_details
+
+    sizes = [c.nominal for c in spec.constraints
+             if c.unit in ("char", "han") and c.per is None and c.kind not in ("couplet", "verse")]
+    if not sizes or max(sizes) < OUTLINE_FROM:
+        return ""
+    k = max(3, min(6, round(max(sizes) / PARAGRAPH)))
+    details = sorted(request_details(request), key=lambda d: (d not in request, request.find(d)))  # as given
+    middle = [[] for _ in range(k - 2)]
+    for i, d in enumerate(details):
+        middle[i * len(middle) // max(1, len(details))].append(d)
+    body = [f"第{i + 2}段写{'、'.join(ds)}" for i, ds in enumerate(middle) if ds]
+    free = sum(not ds for ds in middle)
+    if free:
+        body.append("其余各段各写一件具体的事" if body else "中间各段各写一件具体的事" if free > 1 else "第2段写一件具体的事")
+    return f"分{k}段：第1段开篇，{'，'.join(body)}，第{k}段收尾，段与段要接得上"
+
+
 def build_messages(request: str, spec: Spec, *, system: str | None = None,
-                   history: list[dict] = ()) -> list[dict]:
+                   history: list[dict] = (), outline: bool = False) -> list[dict]:
     """The model's messages: a system prompt (the caller's; else hesui's for copy, ``wants_copy``; else none, so
-    the chat template's own default applies), the earlier turns, and the request with its length restated.
+    the chat template's own default applies), the earlier turns, and the request with its length restated (and,
+    with ``outline``, a long text's paragraph outline, ``outline_note``).
     Inference (``hesui.generate.seam``) and training (``hesui.train.dataset``) both call this."""
     system = system or (SYSTEM_PROMPT if wants_copy(request, spec, history) else None)
+    note = length_note(spec)
+    if outline and (plan := outline_note(request, spec)):
+        note = f"{note[:-1]}；{plan}）" if note else f"（{plan}）"
     return [
         *([{"role": "system", "content": system}] if system else []),
         *({"role": m["role"], "content": m["content"]} for m in history),
-        {"role": "user", "content": request + length_note(spec)},
+        {"role": "user", "content": request + note},
     ]
 
 
