@@ -179,7 +179,7 @@ def test_export_merges_the_adapter(tmp_path, tiny_model_dir, data_files):
 
 def test_every_shipped_config_loads():
     configs = sorted((REPO / "configs").rglob("*.yaml"))
-    assert [c.name for c in configs] == ["dpo.yaml", "full.yaml", "lora.yaml"]
+    assert [c.name for c in configs] == ["dpo-self.yaml", "dpo.yaml", "full.yaml", "lora.yaml"]
     assert {load_config(c).method for c in configs} == {"lora", "full", "lora-dpo"}
 
 
