@@ -87,6 +87,22 @@ def test_memorisation_finds_a_copied_run_and_ignores_short_overlap():
     assert index.copied("您把包了硬币的饺子给我") is None  # 10 字 shared: not a copy
 
 
+@pytest.mark.parametrize("text, request_, junk", [
+    ("感谢您的关心。2051年10月底。感谢您。2061年6月1日。2071年6月底。", "给岳父写一封信", "2051年"),
+    ("…605705805906061062063064065066067068069070071", "写一篇家书", "605705805906061062063064065066067068069070071"),
+    ("2025年我们上线了系统，2026年再出发，2027年更好！", "回顾2025年、展望2026年和2027年", None),  # the request's years
+    ("门店2月9日至2月17日休息，2月18日起正常营业，电话13800138000。", "写春节放假通知", None),  # 11 digits: a phone
+])
+def test_number_junk(text, request_, junk):
+    assert q.number_junk(text, request_) == junk
+    assert ("number junk" in q.copy_faults(text, request_)) == (junk is not None)
+
+
+def test_a_count_of_its_own_length_is_chatter():
+    assert q.chatter("新年好，万事如意。（955字）") == "（955字）"
+    assert q.chatter("我们一起走过了365天。") is None
+
+
 def test_quality_group_shares():
     rows = [{"text": "王总，新年快乐，生日快乐！", "prompt": "给领导拜年"},
             {"text": "奶奶，新年好！（全文结束）", "prompt": "给奶奶拜年"},
@@ -97,6 +113,7 @@ def test_quality_group_shares():
     assert g["stock_per_100"] == pytest.approx((0 + 0 + 2 / 12 * 100 + 0) / 4)
     assert g["invented_name"] == 0.25  # 王总: the request says only 领导
     assert g["wrong_addressee"] == 0.0 and g["details_covered"] is None  # 王总 is a leader's form; no details named
+    assert g["number_junk"] == 0.0
 
 
 # --- issue 18: the person, the reader, the details ---------------------------------------------------------

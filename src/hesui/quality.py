@@ -41,7 +41,8 @@ CHATTER = re.compile(
     r"希望(?:这|以上)(?:篇|段|条|封|些|份|首)?(?:内容|文案|祝福语?|短信|回答|作文|信|诗|对联)[^。！？\n]{0,4}"
     r"(?:帮到|对(?:您|你)?有(?:所)?帮助|符合|满足|合您|您满意|你满意)|以下是|"
     r"这是一(?:篇|段|首|条|份)(?:为您|给您|为你|给你)?[^。！？\n]{0,12}(?:文案|示例|范文|作文|致辞|稿)|您?可以根据(?:需要|实际|情况)|"
-    r"注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能)(?:助手|模型)?[，,]|作为(?:一个)?语言模型|Note:"
+    r"注[:：]|备注[:：]|作为(?:一个)?(?:AI|人工智能)(?:助手|模型)?[，,]|作为(?:一个)?语言模型|Note:|"
+    r"[（(]\d+字[）)]"  # a count of its own length: "（955字）"
 )
 
 CLOSINGS = ("此致", "敬礼", "谢谢大家", "全文完")
@@ -147,6 +148,23 @@ def chatter(text: str) -> str | None:
     """
     m = CHATTER.search(text)
     return m.group(0) if m else None
+
+
+_YEAR = re.compile(r"(?<!\d)\d{4}年")
+_DIGIT_RUN = re.compile(r"\d{12,}")
+
+
+def number_junk(text: str, request: str) -> str | None:
+    """Numbers where the words ran out: a run of 12 digits or more, or three years or more that the request does
+    not give ("2051年10月底…2061年6月1日…2071年…"); the first of them, or None.
+
+    >>> number_junk("感谢您。2051年10月底。2061年6月1日。2071年6月底。", "给岳父写信"), number_junk("2026年，新年好！", "写拜年语")
+    ('2051年', None)
+    """
+    if m := _DIGIT_RUN.search(text):
+        return m.group(0)
+    years = [y for y in _YEAR.findall(text) if y not in request]
+    return years[0] if len(years) >= 3 else None
 
 
 def repeated_closing(text: str) -> str | None:
@@ -390,7 +408,7 @@ def copy_faults(text: str, request: str) -> list[str]:
     """What makes this draft unsendable whatever its length, in a fixed order (empty: none found).
 
     One name per fault: ``"wrong occasion"``, ``"invented name"``, ``"wrong addressee"``, ``"chatter"``,
-    ``"repeated closing"``, ``"repeated phrase"``.
+    ``"number junk"``, ``"repeated closing"``, ``"repeated phrase"``.
     Best-of-N ranks fewer faults first among the candidates that meet the length (``hesui.generate.seam``).
 
     >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给王总拜年"), copy_faults("李总新年好！", "给领导拜年")
@@ -398,7 +416,7 @@ def copy_faults(text: str, request: str) -> list[str]:
     """
     found = (("wrong occasion", wrong_occasion(text, request)), ("invented name", invented_name(text, request)),
              ("wrong addressee", wrong_addressee(text, request)),
-             ("chatter", chatter(text)),
+             ("chatter", chatter(text)), ("number junk", number_junk(text, request)),
              ("repeated closing", repeated_closing(text)), ("repeated phrase", repeated_phrase(text)))
     return [name for name, hit in found if hit is not None]
 

@@ -52,7 +52,8 @@ def _share(flags: list[bool]) -> float | None:
 
 def quality_group(rows: list[dict]) -> dict:
     """Copy-quality shares over answered rows (hesui.quality): wrong occasion, invented name, wrong addressee,
-    repeated phrase, stock blessings per 100 字, assistant chatter, repeated closing formula, memorised 15-字 runs;
+    repeated phrase, stock blessings per 100 字, assistant chatter, number junk, repeated closing formula,
+    memorised 15-字 runs;
     and the mean share of the request's details an answer covers (over requests that name any)."""
     from hesui import quality as q
 
@@ -66,6 +67,7 @@ def quality_group(rows: list[dict]) -> dict:
         "repeated_phrase": _share([q.repeated_phrase(r["text"]) is not None for r in rows]),
         "stock_per_100": mean([q.stock_per_100(r["text"]) for r in rows]),
         "chatter": _share([q.chatter(r["text"]) is not None for r in rows]),
+        "number_junk": _share([q.number_junk(r["text"], r.get("prompt", "")) is not None for r in rows]),
         "repeated_closing": _share([q.repeated_closing(r["text"]) is not None for r in rows]),
         "memorised": None if memo is None else _share([memo.copied(r["text"]) is not None for r in rows]),
     }
@@ -125,7 +127,7 @@ QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("invented_na
                    ("wrong_addressee", "wrong addressee", "{:.1%}"), ("details_covered", "details covered", "{:.0%}"),
                    ("repeated_phrase", "repeated phrase", "{:.1%}"),
                    ("stock_per_100", "stock / 100字", "{:.2f}"), ("chatter", "chatter", "{:.1%}"),
-                   ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
+                   ("number_junk", "number junk", "{:.1%}"), ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
 
 
 def quality_table(groups: dict[str, dict]) -> list[str]:
