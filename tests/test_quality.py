@@ -98,6 +98,19 @@ def test_number_junk(text, request_, junk):
     assert ("number junk" in q.copy_faults(text, request_)) == (junk is not None)
 
 
+@pytest.mark.parametrize("text, request_, fault", [
+    ("爆竹声声响，梅花朵朵开。\n家家贴福字，户户笑颜开。", "写一首五言绝句", None),  # 开/开
+    ("春风吹柳绿，细雨润花红。\n灯火千家暖，欢歌万户同。", "写一首五言绝句拜年", None),  # 红/同: 庚 (ong)
+    ("爆竹声声响，梅花朵朵开。\n家家贴福字，户户喜洋洋。", "写一首五言绝句", "no rhyme"),  # 开/洋
+    ("上联：春风入户千家暖\n下联：瑞雪迎门万象新\n横批：福满人间", "写一副七言春联", None),  # 暖 仄, 新 平
+    ("上联：瑞雪迎门万象新\n下联：春风入户千家暖\n横批：福满人间", "写一副七言春联", "couplet tones"),
+    ("瑞雪迎门万象新，春风入户千家暖。", "写一条20字以内的拜年短信", None),  # not verse: never judged
+])
+def test_verse_form(text, request_, fault):
+    assert q.verse_form(text, request_) == fault
+    assert (fault in q.copy_faults(text, request_)) if fault else not q.copy_faults(text, request_)
+
+
 def test_a_count_of_its_own_length_is_chatter():
     assert q.chatter("新年好，万事如意。（955字）") == "（955字）"
     assert q.chatter("我们一起走过了365天。") is None

@@ -167,6 +167,59 @@ def number_junk(text: str, request: str) -> str | None:
     return years[0] if len(years) >= 3 else None
 
 
+# --- verse and couplets: rhyme and the closing tones, by the modern standard (中华新韵, 14 groups) ----------
+RHYME_GROUPS = {  # pypinyin finals (Style.FINALS, strict) → group; the apical -i of 知 资 is 支, told apart below
+    **dict.fromkeys(("a", "ia", "ua"), "麻"), **dict.fromkeys(("o", "uo", "e"), "波"), **dict.fromkeys(("ie", "ve"), "皆"),
+    **dict.fromkeys(("ai", "uai"), "开"), **dict.fromkeys(("ei", "uei"), "微"), **dict.fromkeys(("ao", "iao"), "豪"),
+    **dict.fromkeys(("ou", "iou"), "尤"), **dict.fromkeys(("an", "ian", "uan", "van"), "寒"),
+    **dict.fromkeys(("en", "in", "uen", "vn"), "文"), **dict.fromkeys(("ang", "iang", "uang"), "唐"),
+    **dict.fromkeys(("eng", "ing", "ong", "iong", "ueng"), "庚"), **dict.fromkeys(("i", "v", "er"), "齐"), "u": "姑",
+}
+_APICAL = ("zh", "ch", "sh", "r", "z", "c", "s")
+
+
+def rhyme_and_tone(ch: str) -> tuple[str | None, str]:
+    """(rhyme group or None, "平" or "仄") of one character by its most common modern reading (pypinyin).
+
+    >>> rhyme_and_tone("开"), rhyme_and_tone("新"), rhyme_and_tone("暖"), rhyme_and_tone("诗")
+    (('开', '平'), ('文', '平'), ('寒', '仄'), ('支', '平'))
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    final = lazy_pinyin(ch, style=Style.FINALS)[0]
+    initial = lazy_pinyin(ch, style=Style.INITIALS)[0]
+    tone = lazy_pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True)[0][-1:]
+    group = "支" if final == "i" and initial in _APICAL else RHYME_GROUPS.get(final)
+    return group, "平" if tone in ("1", "2") else "仄"
+
+
+def verse_form(text: str, request: str) -> str | None:
+    """What a reader of poems notices first, for a request for verse or a couplet (else None):
+    ``"no rhyme"`` when the even lines of a poem do not end in one rhyme group; ``"couplet tones"`` when a
+    couplet's first line does not end on a 仄 tone or its second on a 平 tone (上仄下平).
+
+    >>> verse_form("爆竹声声响，梅花朵朵开。家家贴福字，户户笑颜开。", "写一首五言绝句"), verse_form("春风入户千家暖\\n瑞雪迎门万象新", "写一副七言春联")
+    (None, None)
+    >>> verse_form("爆竹声声响，梅花朵朵开。家家贴福字，户户喜洋洋。", "写一首五言绝句"), verse_form("瑞雪迎门万象新\\n春风入户千家暖", "写一副七言春联")
+    ('no rhyme', 'couplet tones')
+    """
+    from hesui.length import parse, verse_lines
+
+    try:
+        spec = parse(request)
+    except ValueError:
+        return None
+    if spec.is_couplet:
+        lines = [line for line in verse_lines(text, couplet=True) if line]
+        if len(lines) >= 2 and (rhyme_and_tone(lines[0][-1])[1] != "仄" or rhyme_and_tone(lines[1][-1])[1] != "平"):
+            return "couplet tones"
+        return None
+    if not spec.is_verse:
+        return None
+    ends = [rhyme_and_tone(line[-1])[0] for line in verse_lines(text)[1::2] if line]
+    return "no rhyme" if len(ends) >= 2 and len(set(ends)) > 1 else None
+
+
 def repeated_closing(text: str) -> str | None:
     """A closing formula said more than once ("此致" a dozen times), or None.
 
@@ -408,7 +461,8 @@ def copy_faults(text: str, request: str) -> list[str]:
     """What makes this draft unsendable whatever its length, in a fixed order (empty: none found).
 
     One name per fault: ``"wrong occasion"``, ``"invented name"``, ``"wrong addressee"``, ``"chatter"``,
-    ``"number junk"``, ``"repeated closing"``, ``"repeated phrase"``.
+    ``"number junk"``, ``"repeated closing"``, ``"repeated phrase"``, and for verse ``"no rhyme"`` or
+    ``"couplet tones"`` (``verse_form``).
     Best-of-N ranks fewer faults first among the candidates that meet the length (``hesui.generate.seam``).
 
     >>> copy_faults("王总新年好，生日快乐！以上内容仅供参考", "给王总拜年"), copy_faults("李总新年好！", "给领导拜年")
@@ -418,7 +472,8 @@ def copy_faults(text: str, request: str) -> list[str]:
              ("wrong addressee", wrong_addressee(text, request)),
              ("chatter", chatter(text)), ("number junk", number_junk(text, request)),
              ("repeated closing", repeated_closing(text)), ("repeated phrase", repeated_phrase(text)))
-    return [name for name, hit in found if hit is not None]
+    form = verse_form(text, request)
+    return [name for name, hit in found if hit is not None] + ([form] if form else [])
 
 
 class MemorisationIndex:

@@ -53,7 +53,7 @@ def _share(flags: list[bool]) -> float | None:
 def quality_group(rows: list[dict]) -> dict:
     """Copy-quality shares over answered rows (hesui.quality): wrong occasion, invented name, wrong addressee,
     repeated phrase, stock blessings per 100 字, assistant chatter, number junk, repeated closing formula,
-    memorised 15-字 runs;
+    memorised 15-字 runs, and of the poems and couplets those that miss the rhyme or the closing tones (verse_form);
     and the mean share of the request's details an answer covers (over requests that name any)."""
     from hesui import quality as q
 
@@ -68,6 +68,8 @@ def quality_group(rows: list[dict]) -> dict:
         "stock_per_100": mean([q.stock_per_100(r["text"]) for r in rows]),
         "chatter": _share([q.chatter(r["text"]) is not None for r in rows]),
         "number_junk": _share([q.number_junk(r["text"], r.get("prompt", "")) is not None for r in rows]),
+        "verse_form": _share([q.verse_form(r["text"], r.get("prompt", "")) is not None for r in rows
+                              if r.get("kind") in ("verse", "couplet")]),
         "repeated_closing": _share([q.repeated_closing(r["text"]) is not None for r in rows]),
         "memorised": None if memo is None else _share([memo.copied(r["text"]) is not None for r in rows]),
     }
@@ -127,7 +129,7 @@ QUALITY_COLUMNS = [("wrong_occasion", "wrong occasion", "{:.1%}"), ("invented_na
                    ("wrong_addressee", "wrong addressee", "{:.1%}"), ("details_covered", "details covered", "{:.0%}"),
                    ("repeated_phrase", "repeated phrase", "{:.1%}"),
                    ("stock_per_100", "stock / 100字", "{:.2f}"), ("chatter", "chatter", "{:.1%}"),
-                   ("number_junk", "number junk", "{:.1%}"), ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
+                   ("number_junk", "number junk", "{:.1%}"), ("verse_form", "verse: rhyme / tones", "{:.1%}"), ("repeated_closing", "repeated closing", "{:.1%}"), ("memorised", "memorised (15字)", "{:.1%}")]
 
 
 def quality_table(groups: dict[str, dict]) -> list[str]:
