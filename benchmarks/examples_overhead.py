@@ -23,9 +23,9 @@ from hesui.model import registry
 GREETING = "给同事写一条50字以内的拜年短信"
 ESSAY = "写一篇300字的过年作文，写和爷爷一起贴春联"
 SETTINGS = {  # name → (request, sampling settings)
-    "greeting": (GREETING, {}),
+    "greeting": (GREETING, {"examples": 0}),
     "greeting + 1 example": (GREETING, {"examples": 1}),
-    "essay": (ESSAY, {}),
+    "essay": (ESSAY, {"outline": False}),
     "essay + outline": (ESSAY, {"outline": True}),
 }
 

@@ -113,6 +113,19 @@ def test_resume_refuses_changed_sampling_and_keeps_the_first_commit(tiny_engine,
     assert len(_rows(out)) == 2
 
 
+def test_a_run_from_before_the_outline_resumes_only_without_it(tiny_engine, three, tmp_path):
+    """A config.json without sampling.outline was a run without the outline (its default came later)."""
+    out = tmp_path / "run"
+    evaluate(tiny_engine, EvalConfig(data=str(three), out=str(out), limit=1, n_candidates=1, outline=False))
+    cfg = _config(out)
+    old_sampling = {k: v for k, v in cfg["sampling"].items() if k not in ("outline", "examples")}
+    (out / "config.json").write_text(json.dumps({**cfg, "sampling": old_sampling}))
+    with pytest.raises(ValueError, match=r"sampling\.outline False → True"):
+        evaluate(tiny_engine, EvalConfig(data=str(three), out=str(out), n_candidates=1))
+    evaluate(tiny_engine, EvalConfig(data=str(three), out=str(out), limit=2, n_candidates=1, outline=False))
+    assert len(_rows(out)) == 2
+
+
 def test_records_pass_their_system_and_history(tiny_engine, tmp_path):
     from hesui.generate.seam import BestOfN
 

@@ -124,7 +124,7 @@ def test_outline_of_a_long_text(request_, outline):
     assert outline_note(request_, parse(request_)) == outline
 
 
-def test_outline_goes_after_the_length_of_controlled_requests_only():
+def test_outline_goes_after_the_length_of_controlled_requests_by_default():
     from hesui.generate.seam import chat_messages
 
     def last(text, **kw):
@@ -132,5 +132,5 @@ def test_outline_goes_after_the_length_of_controlled_requests_only():
         return chat_messages(request, request.check())[-1]["content"]
 
     request = "写一篇600字的过年作文"
-    assert last(request, outline=True) == request + "（全文540到660字；分5段：第1段开篇，中间各段各写一件具体的事，第5段收尾，段与段要接得上）"
-    assert last(request) == last(request, outline=True, control=False) == request + "（全文540到660字）"
+    assert last(request) == request + "（全文540到660字；分5段：第1段开篇，中间各段各写一件具体的事，第5段收尾，段与段要接得上）"
+    assert last(request, outline=False) == last(request, control=False) == request + "（全文540到660字）"

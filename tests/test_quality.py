@@ -111,8 +111,11 @@ def test_verse_form(text, request_, fault):
     assert (fault in q.copy_faults(text, request_)) if fault else not q.copy_faults(text, request_)
 
 
-def test_a_count_of_its_own_length_is_chatter():
+def test_a_count_of_its_own_length_or_its_own_plan_is_chatter():
     assert q.chatter("新年好，万事如意。（955字）") == "（955字）"
+    assert q.chatter("让我们迎接新的一年！（第1段）第二段：过年好！") == "（第1段）"
+    assert q.chatter("开头。\n第二段：过年好！") == "\n第二段："
+    assert q.chatter("作文的第二段写得最好。") is None
     assert q.chatter("我们一起走过了365天。") is None
 
 

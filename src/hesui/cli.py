@@ -57,8 +57,8 @@ def add_parse(sub) -> None:
 EXAMPLES_HELP = ("show the model N (0-3) training seed pairs of the same kind before a request for New Year copy "
                  "(BM25 over the request's words, same length band first; never copied: the n-gram blocker covers "
                  "them); default 0")
-OUTLINE_HELP = ("a text of 300 字 or more is written from a paragraph outline placed after its length: the request's "
-                "named details handed to the middle paragraphs")
+OUTLINE_HELP = ("no paragraph outline: by default a text of 300 字 or more gets one after its length (the request's "
+                "named details handed to the middle paragraphs)")
 
 
 # --- hesui write --------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def add_write(sub) -> None:
     p.add_argument("--n-candidates", type=int, default=4,
                    help="candidates sampled in one batch; the best that meets the length is kept (default 4)")
     p.add_argument("--examples", type=int, default=0, metavar="N", help=EXAMPLES_HELP)
-    p.add_argument("--outline", action="store_true", help=OUTLINE_HELP)
+    p.add_argument("--no-outline", dest="outline", action="store_false", help=OUTLINE_HELP)
     p.add_argument("--no-control", action="store_true",
                    help="the plain model: no length steering, one sample (for comparison)")
     add_engine_arg(p)
@@ -401,7 +401,7 @@ def add_eval(sub) -> None:
     p.add_argument("--batch", type=int, default=4, help="requests decoded together (default 4)")
     p.add_argument("--n-candidates", type=int, default=4, help="candidates per request with the controller")
     p.add_argument("--examples", type=int, default=0, metavar="N", help=EXAMPLES_HELP)
-    p.add_argument("--outline", action="store_true", help=OUTLINE_HELP)
+    p.add_argument("--no-outline", dest="outline", action="store_false", help=OUTLINE_HELP)
     p.add_argument("--out", default=EVAL_OUT, help="run directory (default reports/eval; reports/general with "
                                                   "--general)")
     p.add_argument("--general", action="store_true",

@@ -29,7 +29,7 @@ class EvalConfig:
     n_candidates: int = 4
     seed: int = 0
     examples: int = 0  # retrieved seed pairs shown in each controlled prompt (SamplingConfig.examples)
-    outline: bool = False  # long texts written from a paragraph outline (SamplingConfig.outline)
+    outline: bool = True  # long texts written from a paragraph outline (SamplingConfig.outline)
     backend: str = "auto"  # --engine: auto | llama.cpp | transformers; config.json records the one that ran
     command: str = ""  # the command line that made this run, written at the top of the report
 
@@ -233,6 +233,9 @@ SETTING_KEYS = ("data", "model", "adapter", "control", "n_candidates", "seed", "
                 "data_sha256")
 
 
+BEFORE_KEYS = {"examples": 0, "outline": False}  # sampling settings as runs made before these keys existed had them
+
+
 def _changes(old: dict, new: dict) -> list[str]:
     """What differs between two settings, one phrase each (the sampling settings key by key)."""
     changed = []
@@ -244,7 +247,8 @@ def _changes(old: dict, new: dict) -> list[str]:
         elif k == "sampling" and isinstance(old[k], dict):
             from hesui.generate.seam import SamplingConfig
 
-            defaults = asdict(SamplingConfig())  # a key an older hesui did not write had its default
+            # A key an older hesui did not write: what its runs did (the outline came later than its default).
+            defaults = asdict(SamplingConfig()) | BEFORE_KEYS
             was = {s: old[k].get(s, defaults.get(s)) for s in new[k]}
             changed += [f"sampling.{s} {was[s]!r} → {v!r}" for s, v in new[k].items()
                         if s not in SETTING_KEYS and was[s] != v]

@@ -44,7 +44,7 @@ class SamplingConfig:
     repetition_penalty: float = 1.1
     no_repeat_ngram_size: int = 4  # tokens (≈ 6 字): a phrase said twice is a loop, not style
     examples: int = 0  # training seed pairs shown as earlier turns of a controlled one-turn request (examples.py)
-    outline: bool = False  # a controlled long text (300 字 and more) gets a paragraph outline (chat.outline_note)
+    outline: bool = True  # a controlled long text (300 字 and more) gets a paragraph outline (chat.outline_note)
 
     def __post_init__(self):
         if not 0 <= self.temperature <= 2:
