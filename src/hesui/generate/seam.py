@@ -207,9 +207,8 @@ MILD_FAULTS = ("repeated phrase", "no rhyme", "couplet tones")
 def rank_key(sample: Sample, spec: Spec, faults: Sequence[str], covered: float | None = None) -> tuple:
     """How the best of N is chosen: passing the length first; then fewer copy ``faults`` (``judged_faults``) that
     make a text unsendable (chatter, a wrong occasion, an invented name, a wrong addressee, number junk, a
-    repeated closing),
-    then fewer mild ones (a repeated phrase, a poem's rhyme or a couplet's closing tones): so a candidate that only repeats a phrase beats one that talks about
-    itself; then Qianfan's score, less for a cut ending; then more of the request's named details ``covered``
+    repeated closing), then fewer mild ones (a repeated phrase, a poem's rhyme, a couplet's closing tones): so a
+    candidate that only repeats a phrase beats one that talks about itself; then Qianfan's score, less for a cut ending; then more of the request's named details ``covered``
     (``hesui.quality.details_covered``; None: the request names none); then fewer stock blessings per 100 字;
     then LIFEBench's."""
     cs, text = spec.constraints, sample.text
