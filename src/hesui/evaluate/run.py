@@ -245,11 +245,8 @@ def _changes(old: dict, new: dict) -> list[str]:
         if k == "data_sha256":
             changed.append(f"the data file's content changed (sha256 {str(old[k])[:12]}… → {new[k][:12]}…)")
         elif k == "sampling" and isinstance(old[k], dict):
-            from hesui.generate.seam import SamplingConfig
-
-            # A key an older hesui did not write: what its runs did (the outline came later than its default).
-            defaults = asdict(SamplingConfig()) | BEFORE_KEYS
-            was = {s: old[k].get(s, defaults.get(s)) for s in new[k]}
+            # A key an older hesui did not write: what its runs did (BEFORE_KEYS).
+            was = {s: old[k].get(s, BEFORE_KEYS.get(s)) for s in new[k]}
             changed += [f"sampling.{s} {was[s]!r} → {v!r}" for s, v in new[k].items()
                         if s not in SETTING_KEYS and was[s] != v]
         else:
